@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test against the build in $1 (make test passes the sanitizer build): cmocka unit
+# tests, then the API tests (node:test) against a real `shequ serve` with fresh databases.
+# Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build/asan}
+export SHEQU_BIN="$PWD/$BUILD/shequ"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
+passed=0 failed=0
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "== unit tests (cmocka, $BUILD)"
+for t in "$BUILD"/tests/test_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t")
+  if CMOCKA_MESSAGE_OUTPUT=stdout "$t" > "$out/$name.log" 2>&1; then status=ok; else status=FAIL; fi
+  p=$(grep -oE '\[  PASSED  \] [0-9]+' "$out/$name.log" | grep -oE '[0-9]+$' | tail -1)
+  f=$(grep -oE '\[  FAILED  \] [0-9]+' "$out/$name.log" | grep -oE '[0-9]+$' | tail -1)
+  p=${p:-0}; f=${f:-0}
+  if [ "$status" = FAIL ] && [ "$f" = 0 ]; then f=1; fi   # crashed or sanitizer report
+  passed=$((passed + p)); failed=$((failed + f))
+  echo "  $name: $p passed, $f failed"
+  [ "$status" = FAIL ] && sed 's/^/    /' "$out/$name.log" | tail -40
+done
+
+echo "== API tests (node:test against shequ serve)"
+if node --test --test-reporter=tap tests/api/ > "$out/api.tap" 2>&1; then :; fi
+p=$(grep -E '^# pass ' "$out/api.tap" | awk '{print $3}' | tail -1)
+f=$(grep -E '^# fail ' "$out/api.tap" | awk '{print $3}' | tail -1)
+p=${p:-0}; f=${f:-1}
+grep -E '^not ok|^# (tests|pass|fail)' "$out/api.tap" | sed 's/^/  /'
+if [ "$f" != 0 ]; then
+  grep -B2 -A30 '^not ok\|^    not ok' "$out/api.tap" | head -150 | sed 's/^/    /'
+fi
+passed=$((passed + p)); failed=$((failed + f))
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

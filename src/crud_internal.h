@@ -1,0 +1,20 @@
+/* crud_internal.h: pieces of the record engine shared by crud.c, io.c and domain workflows. */
+#ifndef SHEQU_CRUD_INTERNAL_H
+#define SHEQU_CRUD_INTERNAL_H
+#include "resource.h"
+
+enum { SAVE_INVALID = 1, SAVE_STALE = 2, SAVE_NOT_FOUND = 3 };
+
+void write_ctx_init(struct write_ctx *w, req *r, const struct resource *res, struct colvals *cols);
+void write_ctx_free(struct write_ctx *w);
+/* Validate + insert/update + tags + after_write hook; see crud.c. */
+int record_save(struct write_ctx *w, int64_t expect_version);
+int record_row_json_unmask(req *r, const struct resource *res, db_stmt *s, json_t **out, int unmask);
+json_t *record_public(json_t *rec);
+/* " FROM table t WHERE ..." with scope, filters and q; returns 1 after responding 400. */
+int crud_where(req *r, const struct resource *res, sqlb *q);
+int crud_order(req *r, const struct resource *res, sqlb *q);
+int64_t if_match_version(req *r);
+int record_writable(req *r, const struct resource *res, json_t *rec);
+
+#endif

@@ -1,0 +1,200 @@
+/* dict.c: see dict.h. The built-in items below are the national or common values; a district adds
+ * its own through /api/v1/dict_items. */
+#include "dict.h"
+#include "http.h"
+#include "log.h"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct seed { const char *dict, *code, *zh, *en; };
+static const struct seed seeds[] = {
+    {"org_level", "city", "市", "City"}, {"org_level", "district", "区（县）", "District"},
+    {"org_level", "street", "街道（乡镇）", "Street office / town"}, {"org_level", "community", "社区（村）", "Community / village"},
+    {"org_level", "grid", "网格", "Grid"},
+    {"community_class", "1", "一类社区", "Class 1"}, {"community_class", "2", "二类社区", "Class 2"},
+    {"community_class", "3", "三类社区", "Class 3"},
+    {"service_centre", "none", "无", "None"}, {"service_centre", "district", "区级社区服务中心", "District-level centre"},
+    {"service_centre", "city", "市级社区服务中心", "City-level centre"},
+    {"building_kind", "residential", "住宅楼", "Residential"}, {"building_kind", "commercial", "商业楼宇", "Commercial"},
+    {"building_kind", "mixed", "商住楼", "Mixed use"}, {"building_kind", "public", "公共建筑", "Public building"},
+    {"id_type", "resident_id", "居民身份证", "Resident ID card"}, {"id_type", "passport", "护照", "Passport"},
+    {"id_type", "hk_macao_permit", "港澳居民来往内地通行证", "Home-return permit (HK/Macao)"},
+    {"id_type", "taiwan_permit", "台湾居民来往大陆通行证", "Mainland travel permit (Taiwan)"},
+    {"id_type", "foreign_permanent", "外国人永久居留身份证", "Foreign permanent resident ID"},
+    {"id_type", "other", "其他证件", "Other document"},
+    {"gender", "1", "男", "Male"}, {"gender", "2", "女", "Female"}, {"gender", "9", "未说明", "Unspecified"},
+    {"person_status", "active", "在册", "Registered"}, {"person_status", "moved_out", "已迁出", "Moved out"},
+    {"person_status", "deceased", "已故", "Deceased"},
+    {"person_tag", "dibao", "低保", "Minimum living allowance"}, {"person_tag", "tekun", "特困", "Extreme poverty support"},
+    {"person_tag", "disabled", "残疾", "Disability"}, {"person_tag", "unemployed", "失业", "Unemployed"},
+    {"person_tag", "sanitation_worker", "环卫工人", "Sanitation worker"}, {"person_tag", "student", "学生", "Student"},
+    {"person_tag", "veteran", "退役军人", "Veteran"}, {"person_tag", "party_member", "党员", "Party member"},
+    {"person_tag", "empty_nest", "空巢", "Empty-nest elder"}, {"person_tag", "living_alone", "独居", "Living alone"},
+    {"person_tag", "migrant", "流动人口", "Migrant population"},
+    {"ethnicity", "01", "汉族", "Han"}, {"ethnicity", "02", "蒙古族", "Mongol"}, {"ethnicity", "03", "回族", "Hui"},
+    {"ethnicity", "04", "藏族", "Tibetan"}, {"ethnicity", "05", "维吾尔族", "Uyghur"}, {"ethnicity", "06", "苗族", "Miao"},
+    {"ethnicity", "07", "彝族", "Yi"}, {"ethnicity", "08", "壮族", "Zhuang"}, {"ethnicity", "10", "朝鲜族", "Korean"},
+    {"ethnicity", "11", "满族", "Manchu"}, {"ethnicity", "15", "土家族", "Tujia"}, {"ethnicity", "97", "其他", "Other"},
+    {"relation", "self", "户主", "Head of household"}, {"relation", "spouse", "配偶", "Spouse"},
+    {"relation", "child", "子女", "Child"}, {"relation", "parent", "父母", "Parent"},
+    {"relation", "grandchild", "孙子女", "Grandchild"}, {"relation", "grandparent", "祖父母", "Grandparent"},
+    {"relation", "sibling", "兄弟姐妹", "Sibling"}, {"relation", "child_in_law", "儿媳/女婿", "Child-in-law"},
+    {"relation", "other", "其他", "Other"},
+    {"household_kind", "family", "家庭户", "Family household"}, {"household_kind", "collective", "集体户", "Collective household"},
+    {"membership_end", "moved_out", "迁出", "Moved out"}, {"membership_end", "deceased", "死亡", "Died"},
+    {"membership_end", "moved_household", "转入其他户", "Moved to another household"}, {"membership_end", "other", "其他", "Other"},
+    {"user_status", "active", "启用", "Active"}, {"user_status", "disabled", "停用", "Disabled"},
+    {"role_scope", "all", "全部数据", "All data"}, {"role_scope", "subtree", "本单位及下级", "Unit and below"},
+    {"role_scope", "unit", "仅本单位", "Unit only"}, {"role_scope", "self", "仅本人", "Own records"},
+    {NULL, NULL, NULL, NULL}};
+
+struct item { char *dict, *code, *zh, *en; int active; };
+static struct {
+    pthread_rwlock_t lock;
+    struct item *items;
+    int n;
+    double loaded_at;
+    int stale;
+} cache = {PTHREAD_RWLOCK_INITIALIZER, NULL, 0, 0, 1};
+
+#define CACHE_TTL_S 10.0
+
+int dict_seed(db_conn *c) {
+    char now[32];
+    now_utc_iso(now);
+    for (int i = 0; seeds[i].dict; i++) {
+        db_stmt *s = db_prepare(c,
+            "INSERT INTO dict_items (dict, code, label_zh, label_en, sort, active, builtin, org_path, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, 1, 1, '/', ?, ?) ON CONFLICT (dict, code) DO NOTHING");
+        if (!s) return -1;
+        db_bind_text(s, 1, seeds[i].dict, -1);
+        db_bind_text(s, 2, seeds[i].code, -1);
+        db_bind_text(s, 3, seeds[i].zh, -1);
+        db_bind_text(s, 4, seeds[i].en, -1);
+        db_bind_int(s, 5, i);
+        db_bind_text(s, 6, now, -1);
+        db_bind_text(s, 7, now, -1);
+        int rc = db_step(s);
+        db_done(s);
+        if (rc != DB_DONE) return rc;
+    }
+    dict_invalidate();
+    return 0;
+}
+
+void dict_invalidate(void) {
+    pthread_rwlock_wrlock(&cache.lock);
+    cache.stale = 1;
+    pthread_rwlock_unlock(&cache.lock);
+}
+
+static void free_items(struct item *it, int n) {
+    for (int i = 0; i < n; i++) { free(it[i].dict); free(it[i].code); free(it[i].zh); free(it[i].en); }
+    free(it);
+}
+
+/* Takes the read lock, reloading first if needed. Returns 0 with the read lock held. */
+static int cache_read(db_conn *c) {
+    pthread_rwlock_rdlock(&cache.lock);
+    if (!cache.stale && now_monotonic() - cache.loaded_at < CACHE_TTL_S) return 0;
+    pthread_rwlock_unlock(&cache.lock);
+    db_stmt *s = db_prepare(c, "SELECT dict, code, label_zh, label_en, active FROM dict_items "
+                               "WHERE deleted_at IS NULL ORDER BY dict, sort, id");
+    if (!s) return -1;
+    int cap = 256, n = 0, rc;
+    struct item *it = malloc(sizeof *it * (size_t)cap);
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == cap) { cap *= 2; it = realloc(it, sizeof *it * (size_t)cap); }
+        it[n].dict = strdup(db_col_text(s, 0));
+        it[n].code = strdup(db_col_text(s, 1));
+        it[n].zh = strdup(db_col_text(s, 2));
+        it[n].en = strdup(db_col_text(s, 3));
+        it[n].active = (int)db_col_int(s, 4);
+        n++;
+    }
+    db_done(s);
+    if (rc < 0) { free_items(it, n); return -1; }
+    pthread_rwlock_wrlock(&cache.lock);
+    free_items(cache.items, cache.n);
+    cache.items = it;
+    cache.n = n;
+    cache.loaded_at = now_monotonic();
+    cache.stale = 0;
+    pthread_rwlock_unlock(&cache.lock);
+    pthread_rwlock_rdlock(&cache.lock);
+    return 0;
+}
+
+int dict_check(db_conn *c, const char *dict, const char *code) {
+    if (cache_read(c) != 0) return -1;
+    int found = 0;
+    for (int i = 0; i < cache.n; i++)
+        if (cache.items[i].active && strcmp(cache.items[i].dict, dict) == 0 && strcmp(cache.items[i].code, code) == 0) {
+            found = 1;
+            break;
+        }
+    pthread_rwlock_unlock(&cache.lock);
+    return found;
+}
+
+const char *dict_label(db_conn *c, const char *dict, const char *code, int en, arena *a) {
+    if (!code) return NULL;
+    if (cache_read(c) != 0) return arena_strdup(a, code);
+    const char *out = NULL;
+    for (int i = 0; i < cache.n; i++)
+        if (strcmp(cache.items[i].dict, dict) == 0 && strcmp(cache.items[i].code, code) == 0) {
+            out = arena_strdup(a, en ? cache.items[i].en : cache.items[i].zh);
+            break;
+        }
+    pthread_rwlock_unlock(&cache.lock);
+    return out ? out : arena_strdup(a, code);
+}
+
+const char *dict_code_for(db_conn *c, const char *dict, const char *text, arena *a) {
+    if (cache_read(c) != 0) return NULL;
+    const char *out = NULL;
+    for (int i = 0; i < cache.n && !out; i++) {
+        struct item *it = &cache.items[i];
+        if (strcmp(it->dict, dict) != 0 || !it->active) continue;
+        if (strcmp(it->code, text) == 0 || strcmp(it->zh, text) == 0 || strcasecmp(it->en, text) == 0)
+            out = arena_strdup(a, it->code);
+    }
+    pthread_rwlock_unlock(&cache.lock);
+    return out;
+}
+
+const char *dict_labels_for(const char *codes, const char *dict, int en, arena *a) {
+    sbuf b;
+    sbuf_init(&b, a);
+    for (const char *p = codes; *p;) {
+        while (*p == ' ') p++;
+        const char *e = p;
+        while (*e && *e != ' ') e++;
+        if (e > p) {
+            if (b.len) sbuf_puts(&b, en ? ", " : "、");
+            const char *code = arena_strndup(a, p, (size_t)(e - p));
+            const char *label = code;
+            for (int i = 0; seeds[i].dict; i++)
+                if (strcmp(seeds[i].dict, dict) == 0 && strcmp(seeds[i].code, code) == 0) label = en ? seeds[i].en : seeds[i].zh;
+            sbuf_puts(&b, label);
+        }
+        p = e;
+    }
+    return sbuf_str(&b);
+}
+
+json_t *dict_all_json(db_conn *c) {
+    json_t *out = json_object();
+    if (cache_read(c) != 0) return out;
+    for (int i = 0; i < cache.n; i++) {
+        struct item *it = &cache.items[i];
+        json_t *arr = json_object_get(out, it->dict);
+        if (!arr) { arr = json_array(); json_object_set_new(out, it->dict, arr); }
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b}", "code", it->code, "label_zh", it->zh,
+                                             "label_en", it->en, "active", it->active));
+    }
+    pthread_rwlock_unlock(&cache.lock);
+    return out;
+}

@@ -1,0 +1,142 @@
+/* resource.h: the declared-record engine (DESIGN principle 1). Each kind of record is declared
+ * once as a table of fields; generic code (crud.c, validate.c, io.c, openapi.c, meta.c) turns the
+ * declaration into validation, JSON, list/filter/sort/page, create/update/delete, CSV and XLSX
+ * import and export, the OpenAPI document and the console's metadata. Domain files (person.c,
+ * household.c, ...) add hooks only for what is really domain. */
+#ifndef SHEQU_RESOURCE_H
+#define SHEQU_RESOURCE_H
+#include "http.h"
+#include "sqlb.h"
+#include <jansson.h>
+#include <stdint.h>
+
+enum ftype {
+    FT_TEXT,        /* string, max_len in characters */
+    FT_INT,         /* integer, min/max */
+    FT_MONEY,       /* integer fen */
+    FT_BOOL,
+    FT_DATE,        /* YYYY-MM-DD */
+    FT_DATETIME,    /* YYYY-MM-DDTHH:MM:SSZ, UTC */
+    FT_DICT,        /* a code of dictionary `dict` */
+    FT_TAGS,        /* several codes of dictionary `dict`; JSON array; indexed in record_tags */
+    FT_REF,         /* id of a record of resource `ref`, which must exist and be in the caller's scope */
+    FT_ORG,         /* org_units id: sets org_id / org_path / district_code; `levels` allowed */
+    FT_ID_NUMBER,   /* identity document number: encrypted, hashed, masked (GB 11643 when id_type is resident_id) */
+    FT_PHONE,       /* phone number: encrypted, hashed, masked */
+    FT_PASSWORD     /* write-only; stored as an argon2id hash in column `column` */
+};
+
+enum fflags {
+    F_REQUIRED  = 1 << 0,   /* must be given on create */
+    F_READONLY  = 1 << 1,   /* set by the server (derived); ignored... refused in input */
+    F_FILTER    = 1 << 2,   /* ?field=value (and __gte/__lte for ordered types) */
+    F_SORT      = 1 << 3,   /* ?sort=field / -field */
+    F_SEARCH    = 1 << 4,   /* part of ?q= */
+    F_PREFIX    = 1 << 5,   /* ?q= matches this text field by prefix (index-friendly) */
+    F_LIST      = 1 << 6,   /* a column of the console's list by default */
+    F_IMMUTABLE = 1 << 7,   /* cannot change after create */
+    F_NOIMPORT  = 1 << 8,   /* not a column of import/export */
+    F_UNIQUE    = 1 << 9    /* unique among live records (checked with a clear 409) */
+};
+
+struct field {
+    const char *name;
+    enum ftype type;
+    unsigned flags;
+    const char *label_zh, *label_en;
+    int max_len;                    /* FT_TEXT: characters (0 = 200) */
+    int64_t min, max;               /* FT_INT / FT_MONEY when min < max */
+    const char *dict;               /* FT_DICT / FT_TAGS */
+    const char *ref;                /* FT_REF: resource name */
+    const char *levels;             /* FT_ORG: allowed levels, space-separated ("community grid") */
+    const char *column;             /* storage column when it differs from name */
+    const char *def;                /* default value on create (as text) */
+};
+
+struct resource;
+
+/* Context handed to hooks: the request, the values being written, and the stored row. */
+struct write_ctx {
+    req *r;
+    const struct resource *res;
+    int creating;
+    int64_t id;                     /* 0 while creating, until inserted */
+    json_t *in;                     /* input as given (validated) */
+    json_t *before;                 /* stored record as JSON (update/delete), else NULL */
+    json_t *after;                  /* record as it will be stored, JSON form */
+    struct colvals *cols;           /* storage columns and values to write */
+    json_t *errors, *error_codes;   /* field -> message / code: hooks add to these */
+    int importing;                  /* row of an import: hooks must not write other records */
+};
+
+struct resource {
+    const char *name;               /* URL and permission name: "persons" */
+    const char *table;
+    const char *label_zh, *label_en;
+    const struct field *fields;
+    int nfields;
+    unsigned flags;
+    const char *default_sort;       /* "-id" */
+    const char *perm;               /* permission prefix; NULL = name. read: perm.read, write: perm.write */
+    const char *title_field;        /* shown as the record's title (name) */
+
+    /* hooks (all optional) */
+    int (*validate)(struct write_ctx *w);          /* after field validation; add errors */
+    int (*after_write)(struct write_ctx *w);       /* in the same transaction, after insert/update */
+    int (*before_delete)(struct write_ctx *w);     /* may refuse with an error response */
+    void (*decorate)(req *r, json_t *rec, int detail); /* add computed fields to output */
+};
+
+enum rflags {
+    R_SCOPED     = 1 << 0,  /* rows carry org_id/org_path and are filtered by the caller's scope */
+    R_NO_CREATE  = 1 << 1,
+    R_NO_UPDATE  = 1 << 2,
+    R_NO_DELETE  = 1 << 3,
+    R_IMPORT     = 1 << 4,
+    R_EXPORT     = 1 << 5,
+    R_NO_SOFT    = 1 << 6,  /* no deleted_at column (append-only tables) */
+    R_NO_VERSION = 1 << 7,  /* no version / created_at columns (audit_log) */
+    R_GLOBAL_READ = 1 << 8  /* readable by every signed-in user whatever the scope (dictionaries) */
+};
+
+/* registry */
+extern const struct resource *const resources[];
+extern const int resources_count;
+const struct resource *resource_find(const char *name);
+const struct field *resource_field(const struct resource *res, const char *name);
+const char *field_column(const struct field *f);
+int resource_has_org(const struct resource *res);
+const char *resource_read_perm(const struct resource *res, arena *a);
+const char *resource_write_perm(const struct resource *res, arena *a);
+
+/* Storage values built by validation and bound into INSERT/UPDATE. */
+struct colval { const char *col; struct sqlv v; };
+struct colvals { struct colval *v; int n, cap; arena *a; };
+void colvals_set(struct colvals *cv, const char *col, struct sqlv v);
+
+/* Generic handlers (crud.c) */
+int crud_list(req *r);
+int crud_get(req *r);
+int crud_create(req *r);
+int crud_update(req *r);
+int crud_delete(req *r);
+int crud_export_csv(req *r);
+int crud_export_xlsx(req *r);
+int crud_import(req *r);
+int crud_history(req *r);
+
+/* Building blocks for domain code */
+json_t *record_load(req *r, const struct resource *res, int64_t id, int unmask);   /* NULL = 404 (not found / out of scope) */
+int record_write(req *r, const struct resource *res, int64_t id, json_t *in, const char *if_match, json_t **out);
+int record_row_json(req *r, const struct resource *res, db_stmt *s, json_t **out);
+/* SELECT list of the resource's storage columns, aliased t. */
+const char *resource_select_cols(const struct resource *res, arena *a);
+
+/* validation (validate.c) */
+int validate_record(struct write_ctx *w);          /* fills w->cols, w->after, w->errors */
+void write_error(struct write_ctx *w, const char *field, const char *code, const char *zh, const char *en);
+int respond_validation(req *r, json_t *errors, json_t *codes);
+int date_valid(const char *s);                     /* YYYY-MM-DD, a real date */
+int validate_password_policy(const char *p);       /* 8+ characters, letters and digits */
+
+#endif

@@ -1,0 +1,11 @@
+/* resources.c: the registry of declared records - adding a kind of record means adding it here. */
+#include "resource.h"
+
+extern const struct resource res_org_units, res_buildings, res_persons, res_households, res_household_members,
+    res_users, res_roles, res_dict_items, res_audit_log;
+
+const struct resource *const resources[] = {
+    &res_org_units, &res_buildings, &res_persons, &res_households, &res_household_members,
+    &res_users, &res_roles, &res_dict_items, &res_audit_log,
+};
+const int resources_count = sizeof resources / sizeof resources[0];

@@ -1,0 +1,32 @@
+/* routes.c: every endpoint of the API, in matching order (specific before generic). The
+ * authorization-matrix test reads this table through /api/v1/meta/routes. */
+#include "router.h"
+#include "api.h"
+#include "household.h"
+#include "resource.h"
+
+const struct route routes[] = {
+    {"GET", "/api/v1/health", api_health, RT_PUBLIC, NULL, "健康检查", "Health check"},
+    {"POST", "/api/v1/auth/login", api_login, RT_PUBLIC | RT_NO_CSRF, NULL, "登录", "Sign in"},
+    {"POST", "/api/v1/auth/logout", api_logout, 0, NULL, "退出登录", "Sign out"},
+    {"GET", "/api/v1/auth/me", api_me, 0, NULL, "当前用户", "Current user"},
+    {"POST", "/api/v1/auth/password", api_change_password, 0, NULL, "修改密码", "Change password"},
+    {"POST", "/api/v1/auth/tokens", api_create_token, 0, "users.write", "创建接口令牌", "Create an API token"},
+    {"GET", "/api/v1/meta", api_meta, 0, NULL, "元数据", "Metadata for the console"},
+    {"GET", "/api/v1/meta/routes", api_meta_routes, 0, NULL, "接口清单", "Route table"},
+    {"GET", "/api/v1/openapi.json", api_openapi, RT_PUBLIC, NULL, "OpenAPI 文档", "OpenAPI document"},
+    {"GET", "/api/v1/audit", api_audit_list, 0, "audit.read", "审计日志", "Audit log"},
+    {"GET", "/api/v1/audit.csv", api_audit_export_csv, 0, "audit.read", "导出审计日志", "Export the audit log"},
+    {"GET", "/api/v1/audit.xlsx", api_audit_export_xlsx, 0, "audit.read", "导出审计日志", "Export the audit log"},
+    {"POST", "/api/v1/households/{id}/change_head", household_change_head, 0, "households.write", "变更户主", "Change the head of household"},
+    {"POST", "/api/v1/{res}/import", crud_import, RT_UPLOAD, "data.import", "导入", "Import CSV or XLSX"},
+    {"GET", "/api/v1/{res}.csv", crud_export_csv, 0, "data.export", "导出 CSV", "Export CSV"},
+    {"GET", "/api/v1/{res}.xlsx", crud_export_xlsx, 0, "data.export", "导出 Excel", "Export XLSX"},
+    {"GET", "/api/v1/{res}", crud_list, 0, NULL, "列表", "List"},
+    {"POST", "/api/v1/{res}", crud_create, 0, NULL, "新建", "Create"},
+    {"GET", "/api/v1/{res}/{id}", crud_get, 0, NULL, "详情", "Get"},
+    {"PATCH", "/api/v1/{res}/{id}", crud_update, 0, NULL, "修改", "Update"},
+    {"DELETE", "/api/v1/{res}/{id}", crud_delete, 0, NULL, "删除", "Delete"},
+    {"GET", "/api/v1/{res}/{id}/history", crud_history, 0, NULL, "变更历史", "Change history"},
+};
+const int routes_count = sizeof routes / sizeof routes[0];

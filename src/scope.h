@@ -1,0 +1,19 @@
+/* scope.h: data scope, enforced in this one place (DESIGN principle 2). Every query on scoped data
+ * adds scope_restrict(); every reference a caller writes is checked with scope_allows(). Rows out
+ * of scope are answered as 404 by the callers: they do not exist for this user. */
+#ifndef SHEQU_SCOPE_H
+#define SHEQU_SCOPE_H
+#include "auth.h"
+#include "sqlb.h"
+
+/* Appends " AND <predicate>" limiting alias.org_path / org_id / created_by to what `p` may see
+ * under permission `perm`. Returns -1 (and appends " AND 0=1") when p lacks perm entirely. */
+int scope_restrict(sqlb *q, const principal *p, const char *perm, const char *alias);
+
+/* 1 if a row at org_path/org_id created by created_by is within p's scope for perm. */
+int scope_allows(const principal *p, const char *perm, const char *org_path, int64_t org_id, int64_t created_by);
+
+/* Upper bound of the path range for a prefix: "/1/5/" -> "/1/50" ('/' + 1 == '0'). */
+void scope_path_upper(const char *prefix, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,177 @@
+// Test harness: a real `shequ serve` on 127.0.0.1 with a fresh demo database per test file,
+// and a small client that keeps the session cookie and sends the CSRF header.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+
+export const BIN = process.env.SHEQU_BIN || new URL('../../build/release/shequ', import.meta.url).pathname;
+export const ROOT = new URL('../..', import.meta.url).pathname;
+export const PASSWORD = 'Test2026pass';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+export function run(args, opts = {}) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', ...opts });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/* Starts a server on a new demo database of `scale` residents. */
+export async function startServer({ scale = 2000, extraArgs = [] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'shequ-test-'));
+  const db = `sqlite:${join(dir, 'test.db')}`;
+  const demo = run(['demo', '--db', db, '--password', PASSWORD, '--scale', String(scale)]);
+  if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
+  const port = await freePort();
+  const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', join(ROOT, 'web'), ...extraArgs],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SHEQU_QUIET_ACCESS: '1' } });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try { const r = await fetch(`${base}/api/v1/health`); if (r.ok) break; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    base, db, dir, proc,
+    log: () => log,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const done = new Promise((r) => proc.on('exit', r));
+        proc.kill('SIGTERM');
+        await done;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export class Client {
+  constructor(base) { this.base = base; this.cookie = null; this.csrf = null; this.bearer = null; }
+  async request(method, path, { body, headers = {}, raw = false } = {}) {
+    const h = { ...headers };
+    if (this.cookie) h.Cookie = this.cookie;
+    if (this.bearer) h.Authorization = `Bearer ${this.bearer}`;
+    if (this.csrf && method !== 'GET' && !('X-CSRF-Token' in h)) h['X-CSRF-Token'] = this.csrf;
+    let payload = body;
+    if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array) && !Buffer.isBuffer(body)) {
+      payload = JSON.stringify(body);
+      h['Content-Type'] = 'application/json';
+    }
+    const r = await fetch(this.base + path, { method, headers: h, body: payload });
+    const setCookie = r.headers.get('set-cookie');
+    if (setCookie && setCookie.startsWith('shequ_session=')) {
+      const v = setCookie.split(';')[0];
+      this.cookie = v === 'shequ_session=' ? null : v;
+    }
+    const buf = Buffer.from(await r.arrayBuffer());
+    let json = null;
+    if (!raw && method !== 'HEAD' && buf.length && (r.headers.get('content-type') || '').includes('json')) json = JSON.parse(buf.toString('utf8'));
+    return { status: r.status, headers: r.headers, body: json, buf };
+  }
+  get(p, o) { return this.request('GET', p, o); }
+  post(p, body, o = {}) { return this.request('POST', p, { ...o, body }); }
+  patch(p, body, o = {}) { return this.request('PATCH', p, { ...o, body }); }
+  del(p, o = {}) { return this.request('DELETE', p, o); }
+  /* PATCH with If-Match taken from a fresh GET of the record (for tests not about versions). */
+  async patchFresh(p, body, o = {}) {
+    const cur = await this.get(p);
+    if (cur.status !== 200) return cur;
+    return this.patch(p, body, { ...o, headers: { 'If-Match': `"${cur.body.data.version}"`, ...(o.headers || {}) } });
+  }
+  delWithReason(p, reason = 'test cleanup') { return this.del(`${p}${p.includes('?') ? '&' : '?'}reason=${encodeURIComponent(reason)}`); }
+  async login(username, password = PASSWORD) {
+    const r = await this.post('/api/v1/auth/login', { username, password });
+    if (r.status === 200) this.csrf = r.body.data.csrf_token;
+    return r;
+  }
+}
+
+export async function loginAs(base, username, password = PASSWORD) {
+  const c = new Client(base);
+  const r = await c.login(username, password);
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+  return c;
+}
+
+/* A valid GB 11643 number for a birth date and sequence (odd = male). */
+export function idNumber(address = '410105', birth = '19800101', seq = 1) {
+  const first17 = `${address}${birth}${String(seq).padStart(3, '0')}`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((s, d, i) => s + Number(d) * w[i], 0);
+  return first17 + '10X98765432'[sum % 11];
+}
+
+/* A valid ID number no demo resident holds: the demo uses sequence numbers 001-998 only, so
+ * 999 (male) and 000 (female) are free. The first call with a given `from` is born on that
+ * day, each later one a day after the previous. */
+const freshDays = new Map();
+export function freshId({ female = false, address = '410105', from = '1950-01-01' } = {}) {
+  const key = `${from}/${female}/${address}`;
+  const n = freshDays.get(key) || 0;
+  freshDays.set(key, n + 1);
+  const d = new Date(Date.parse(`${from}T00:00:00Z`) + n * 86400000);
+  const birth = d.toISOString().slice(0, 10).replaceAll('-', '');
+  return idNumber(address, birth, female ? 0 : 999);
+}
+
+/* The 15-digit form of an 18-digit number born in the 1900s. */
+export function to15(id18) { return id18.slice(0, 6) + id18.slice(8, 17); }
+
+/* Masked forms as the server shows them. */
+export const maskId = (id) => `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}`;
+export const maskPhone = (p) => `${p.slice(0, 3)}****${p.slice(-4)}`;
+
+/* RFC 4180 CSV (quotes, doubled quotes, CRLF); a leading BOM is kept in the first cell. */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', q = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (q) {
+      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (ch === '"') q = false;
+      else cell += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') { row.push(cell); cell = ''; }
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell); rows.push(row); row = []; cell = '';
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+/* Copies a live database with `shequ backup` (safe while the server runs). */
+export function backupDb(srv, name) {
+  const dest = join(srv.dir, name);
+  const r = run(['backup', dest, '--db', srv.db]);
+  if (r.code !== 0) throw new Error(`backup failed: ${r.stdout} ${r.stderr}`);
+  return dest;
+}
+
+/* Runs the sqlite3 command-line shell on a database file. */
+export function sqlite(file, sql) {
+  const r = spawnSync('sqlite3', [file, sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/* Stops the server and answers its exit code and log: a test can then assert the shutdown was
+ * clean (exit 0, no sanitizer report). Safe to call before srv.stop(). */
+export async function stopAndCollect(srv) {
+  if (srv.proc.exitCode === null && srv.proc.signalCode === null) {
+    const done = new Promise((r) => srv.proc.on('exit', r));
+    srv.proc.kill('SIGTERM');
+    await done;
+  }
+  return { code: srv.proc.exitCode, signal: srv.proc.signalCode, log: srv.log() };
+}
