@@ -16,7 +16,7 @@ ifeq ($(MODE),asan)
   OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDOPT := -fsanitize=address,undefined
 else
-  OPT := -O2 -g
+  OPT := -O2 -g -fno-omit-frame-pointer
   LDOPT :=
 endif
 
@@ -41,7 +41,7 @@ deps:
 	@bash scripts/deps.sh
 
 $(B)/shequ: $(B)/obj/main.o $(B)/libshequ.a $(B)/libdispatch.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"; $(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/libshequ.a: $(APP_OBJ)
 	@rm -f $@; ar rcs $@ $^
@@ -51,30 +51,30 @@ $(B)/libdispatch.a: $(DISPATCH_OBJ)
 
 $(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(GEN_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -c -o $@ $<
+	@echo "  CC      $<"; $(CC) $(CFLAGS) -MMD -c -o $@ $<
 
 $(B)/obj/dispatch/%.o: src/dispatch/%.c $(wildcard src/dispatch/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"; $(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"; $(CC) $(CFLAGS) -c -o $@ $<
 
 # Reference data compiled into the binary, so a deployed shequ needs no data files.
 $(B)/gen/gbt2260_codes.c: data/gbt2260-all-codes.tsv scripts/gen-data.sh
 	@mkdir -p $(dir $@)
-	bash scripts/gen-data.sh gbt2260 $< > $@
+	@bash scripts/gen-data.sh gbt2260 $< > $@
 $(B)/gen/divisions.c: data/divisions-zhengzhou.csv scripts/gen-data.sh
 	@mkdir -p $(dir $@)
-	bash scripts/gen-data.sh divisions $< > $@
+	@bash scripts/gen-data.sh divisions $< > $@
 $(B)/gen/migrations.c: $(sort $(wildcard db/migrations/*.sql)) scripts/gen-data.sh
 	@mkdir -p $(dir $@)
-	bash scripts/gen-data.sh migrations $(sort $(wildcard db/migrations/*.sql)) > $@
+	@bash scripts/gen-data.sh migrations $(sort $(wildcard db/migrations/*.sql)) > $@
 
 $(B)/tests/%: tests/unit/%.c $(B)/libshequ.a $(B)/libdispatch.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	@echo "  LD      $@"; $(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 .deps-ok: scripts/deps.sh
 	@bash scripts/deps.sh

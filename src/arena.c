@@ -74,11 +74,21 @@ void arena_free(arena *a) {
     a->total = 0;
 }
 
+void arena_reset(arena *a) {
+    arena_block *b = a->head;
+    if (!b) return;
+    arena_block *rest = b->next;
+    while (rest) { arena_block *n = rest->next; free(rest); rest = n; }
+    b->next = NULL;
+    b->used = 0;
+    a->total = 0;
+}
+
 void sbuf_init(sbuf *b, arena *a) { b->a = a; b->p = NULL; b->len = b->cap = 0; }
 
 void sbuf_add(sbuf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
+        size_t cap = b->cap ? b->cap * 2 : 1024;
         while (cap < b->len + n + 1) cap *= 2;
         char *p = arena_alloc(b->a, cap);
         if (b->len) memcpy(p, b->p, b->len);

@@ -18,6 +18,8 @@ char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(arena *a, const char *fmt, va_list ap);
 void arena_free(arena *a);
+/* Frees all but the newest block and empties it: for loops that use an arena per item. */
+void arena_reset(arena *a);
 
 /* A growable byte buffer whose storage lives in an arena (old storage is simply abandoned). */
 typedef struct sbuf {

@@ -32,6 +32,16 @@ enum scope_kind principal_scope(const principal *p, const char *perm) {
 
 int principal_can(const principal *p, const char *perm) { return principal_scope(p, perm) != SCOPE_NONE; }
 
+void principal_copy(principal *dst, const principal *src) {
+    *dst = *src;
+    /* grants point into permbuf: point them into the copy's own */
+    for (int i = 0; i < dst->ngrants; i++) {
+        const char *g = src->grants[i].perm;
+        if (g >= src->permbuf && g < src->permbuf + sizeof src->permbuf)
+            dst->grants[i].perm = dst->permbuf + (g - src->permbuf);
+    }
+}
+
 const char *scope_kind_name(enum scope_kind s) {
     switch (s) {
     case SCOPE_ALL: return "all";

@@ -17,6 +17,7 @@ typedef struct principal {
     char org_path[256];
     char csrf[48];
     int via_bearer;              /* bearer tokens need no CSRF header */
+    int touch;                   /* last_seen_at is due an update */
     char token_hash[65];
     int ngrants;
     struct grant grants[MAX_GRANTS];
@@ -28,6 +29,8 @@ typedef struct principal {
 /* The scope with which `p` holds `perm`, SCOPE_NONE if not at all. */
 enum scope_kind principal_scope(const principal *p, const char *perm);
 int principal_can(const principal *p, const char *perm);
+/* A copy whose grant names live in its own storage (plain assignment would share them). */
+void principal_copy(principal *dst, const principal *src);
 
 const char *scope_kind_name(enum scope_kind s);
 enum scope_kind scope_kind_parse(const char *s);

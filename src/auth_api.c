@@ -120,7 +120,19 @@ int api_login(req *r) {
                                          : arena_printf(&r->a, "登录失败次数过多，账号已锁定，请 %d 分钟后再试", minutes),
                               "retry_after_s", remaining, "retry_after_min", minutes);
         r->error_code = "account_locked";
-        audit_log_as(r->dbc, 0, username, r->client_ip, "login_locked", "users", 0, "/", "账号锁定期间尝试登录", NULL);
+        /* filed under the account's unit (as login_failed is), so the district's auditors see it */
+        int64_t luid = 0;
+        char lpath[256] = "/";
+        db_stmt *ls = db_prepare(r->dbc, "SELECT id, org_path FROM users WHERE username = ? AND deleted_at IS NULL");
+        if (ls) {
+            db_bind_text(ls, 1, username, -1);
+            if (db_step(ls) == DB_ROW) {
+                luid = db_col_int(ls, 0);
+                snprintf(lpath, sizeof lpath, "%s", db_col_text(ls, 1) ? db_col_text(ls, 1) : "/");
+            }
+            db_done(ls);
+        }
+        audit_log_as(r->dbc, luid, username, r->client_ip, "login_locked", "users", luid, lpath, "账号锁定期间尝试登录", NULL);
         r->keep_on_error = 1;
         return resp_json(r, 423, json_pack("{s:o}", "error", e));
     }

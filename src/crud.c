@@ -8,8 +8,11 @@
 #include "idnum.h"
 #include "log.h"
 #include "scope.h"
+#include "org.h"
+#include "count_cache.h"
 #include "crud_internal.h"
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +54,31 @@ int resource_has_org(const struct resource *res) {
 
 /* ---------- record <-> JSON ---------- */
 
+/* Built once per resource: declarations never change while the server runs. */
+static const char *select_cols_cache[64];
+static pthread_mutex_t select_cols_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *build_select_cols(const struct resource *res, arena *a);
+
 const char *resource_select_cols(const struct resource *res, arena *a) {
+    int i = 0;
+    while (i < resources_count && resources[i] != res) i++;
+    if (i >= resources_count || i >= 64) return build_select_cols(res, a);
+    const char *cached = __atomic_load_n(&select_cols_cache[i], __ATOMIC_ACQUIRE);
+    if (cached) return cached;
+    pthread_mutex_lock(&select_cols_mu);
+    if (!select_cols_cache[i]) {
+        arena tmp;
+        arena_init(&tmp);
+        char *cols = strdup(build_select_cols(res, &tmp));
+        arena_free(&tmp);
+        __atomic_store_n(&select_cols_cache[i], cols, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&select_cols_mu);
+    return select_cols_cache[i];
+}
+
+static const char *build_select_cols(const struct resource *res, arena *a) {
     sbuf b;
     sbuf_init(&b, a);
     sbuf_puts(&b, "t.id");
@@ -195,10 +222,13 @@ static void collect_arg(void *ctx, const char *k, const char *v) {
     qa->n++;
 }
 
+/* Answers 400 invalid_filter and returns 1 ("responded"), so `return bad_filter(...)` stops
+ * crud_where / crud_order callers. */
 static int bad_filter(req *r, const char *name, const char *zh, const char *en) {
     json_t *fields = json_pack("{s:s}", name, r->lang_en ? en : zh);
     json_t *codes = json_pack("{s:s}", name, "invalid_filter");
-    return resp_error_fields(r, 400, "invalid_filter", "查询条件有误", "Invalid query parameter", fields, codes);
+    resp_error_fields(r, 400, "invalid_filter", "查询条件有误", "Invalid query parameter", fields, codes);
+    return 1;
 }
 
 static int parse_int(const char *s, int64_t *out) {
@@ -224,10 +254,10 @@ static const char *like_escape(arena *a, const char *s) {
 /* Appends the condition for one sensitive value: exact match through the lookup hash. */
 static void sensitive_match(req *r, sqlb *q, const struct field *f, const char *value) {
     char norm[64];
+    struct idnum_info info;
     const char *v = value;
     if (f->type == FT_PHONE && phone_normalize(value, norm, sizeof norm) == 0) v = norm;
     if (f->type == FT_ID_NUMBER) {
-        struct idnum_info info;
         if (idnum_parse(value, "2999-12-31", &info) == IDNUM_OK) v = info.number;
         else {
             size_t j = 0;
@@ -377,13 +407,30 @@ static int is_reserved(const char *k) {
 int crud_where(req *r, const struct resource *res, sqlb *q) {
     sqlb_sql(q, arena_printf(&r->a, " FROM %s t WHERE 1=1", res->table));
     if (!(res->flags & R_NO_SOFT)) sqlb_sql(q, " AND t.deleted_at IS NULL");
-    if ((res->flags & R_SCOPED) && !(res->flags & R_GLOBAL_READ))
-        scope_restrict(q, r->who, resource_read_perm(res, &r->a), "t");
     struct qargs qa = {0};
     qa.ar = &r->a;
     req_query_each(r, collect_arg, &qa);
+    /* a filter by unit narrows the scope range itself (see scope_restrict_within) */
+    const char *org_filter = NULL;
+    for (int i = 0; i < res->nfields; i++)
+        if (res->fields[i].type == FT_ORG) org_filter = res->fields[i].name;
+    const char *within = NULL;
+    for (int i = 0; org_filter && i < qa.n; i++)
+        if (!strcmp(qa.a[i].k, org_filter)) {
+            int64_t oid;
+            struct org_info org;
+            if (parse_int(qa.a[i].v, &oid)) return bad_filter(r, org_filter, "组织单位编号应为整数", "Unit id must be an integer");
+            int rc = org_lookup_memo(r, oid, &org);
+            if (rc < 0) return -1;
+            within = rc ? "/none/" : arena_strdup(&r->a, org.path);
+            qa.a[i].k = "";                               /* consumed */
+        }
+    if ((res->flags & R_SCOPED) && !(res->flags & R_GLOBAL_READ)) {
+        if (within) scope_restrict_within(q, r->who, resource_read_perm(res, &r->a), "t", within);
+        else scope_restrict(q, r->who, resource_read_perm(res, &r->a), "t");
+    }
     for (int i = 0; i < qa.n; i++) {
-        if (is_reserved(qa.a[i].k)) continue;
+        if (!*qa.a[i].k || is_reserved(qa.a[i].k)) continue;
         if (add_filter(r, res, q, qa.a[i].k, qa.a[i].v)) return 1;
         if (r->status) return 1;
     }
@@ -399,7 +446,7 @@ int crud_order(req *r, const struct resource *res, sqlb *q) {
     const char *sort = req_query(r, "sort");
     if (!sort || !*sort) sort = res->default_sort ? res->default_sort : "-id";
     char *copy = arena_strdup(&r->a, sort), *save = NULL;
-    int n = 0, has_id = 0;
+    int n = 0, has_id = 0, last_desc = 1;
     sqlb_sql(q, " ORDER BY ");
     for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         int desc = item[0] == '-';
@@ -414,9 +461,12 @@ int crud_order(req *r, const struct resource *res, sqlb *q) {
         }
         if (strcmp(name, "id") == 0) has_id = 1;
         if (n++) sqlb_sql(q, ", ");
-        sqlb_sql(q, arena_printf(&r->a, "t.%s %s", sys ? name : field_column(f), desc ? "DESC" : "ASC"));
+        /* by unit means tree order: the path, which the (org_path, id) indexes also follow */
+        const char *col = sys ? name : f->type == FT_ORG ? "org_path" : field_column(f);
+        sqlb_sql(q, arena_printf(&r->a, "t.%s %s", col, desc ? "DESC" : "ASC"));
+        last_desc = desc;
     }
-    if (!has_id) sqlb_sql(q, ", t.id DESC");
+    if (!has_id) sqlb_sql(q, last_desc ? ", t.id DESC" : ", t.id ASC");
     return 0;
 }
 
@@ -430,9 +480,11 @@ int crud_list(req *r) {
     if (!read_allowed(r, res)) return resp_error(r, 403, "forbidden", "没有权限查看", "Not permitted");
     int64_t page = 1, per_page = 20;
     const char *p = req_query(r, "page"), *pp = req_query(r, "per_page");
-    if (p && (parse_int(p, &page) || page < 1 || page > 1000000)) return bad_filter(r, "page", "页码应为正整数", "page must be a positive integer");
-    if (pp && (parse_int(pp, &per_page) || per_page < 1 || per_page > 500))
-        return bad_filter(r, "per_page", "每页条数应在 1 到 500 之间", "per_page must be between 1 and 500");
+    if (p && (parse_int(p, &page) || page < 1 || page > 1000000)) { bad_filter(r, "page", "页码应为正整数", "page must be a positive integer"); return 0; }
+    if (pp && (parse_int(pp, &per_page) || per_page < 1 || per_page > 500)) {
+        bad_filter(r, "per_page", "每页条数应在 1 到 500 之间", "per_page must be between 1 and 500");
+        return 0;
+    }
     sqlb where;
     sqlb_init(&where, &r->a);
     if (crud_where(r, res, &where)) return 0;
@@ -464,11 +516,14 @@ int crud_list(req *r) {
     sqlb_init(&cq, &r->a);
     sqlb_sql(&cq, "SELECT count(*)");
     sqlb_append(&cq, &where);
-    int64_t total = 0;
-    s = sqlb_prepare(&cq, r->dbc);
-    if (!s) { json_decref(data); return -1; }
-    if (db_step(s) == DB_ROW) total = db_col_int(s, 0);
-    db_done(s);
+    int64_t total = 0, version = count_cache_version(r->dbc, res->table);
+    if (!count_cache_get(&cq, version, &total)) {
+        s = sqlb_prepare(&cq, r->dbc);
+        if (!s) { json_decref(data); return -1; }
+        if (db_step(s) == DB_ROW) total = db_col_int(s, 0);
+        db_done(s);
+        count_cache_put(&cq, version, total);
+    }
     json_t *body = json_pack("{s:o,s:{s:I,s:I,s:I}}", "data", data, "meta", "total", (json_int_t)total, "page",
                              (json_int_t)page, "per_page", (json_int_t)per_page);
     return resp_json(r, 200, body);
@@ -534,19 +589,23 @@ static json_t *audit_view(json_t *rec) {
     return c;
 }
 
-static int sync_tags(req *r, const struct resource *res, int64_t id, json_t *after) {
+static int sync_tags(req *r, const struct resource *res, int64_t id, json_t *after, int creating) {
     for (int i = 0; i < res->nfields; i++) {
         const struct field *f = &res->fields[i];
         if (f->type != FT_TAGS) continue;
         json_t *tags = json_object_get(after, f->name);
         if (!tags) continue;                                /* unchanged in a PATCH */
-        db_stmt *s = db_prepare(r->dbc, "DELETE FROM record_tags WHERE res = ? AND record_id = ?");
-        if (!s) return -1;
-        db_bind_text(s, 1, res->name, -1);
-        db_bind_int(s, 2, id);
-        int rc = db_step(s);
-        db_done(s);
-        if (rc != DB_DONE) return rc;
+        db_stmt *s;
+        int rc;
+        if (!creating) {
+            s = db_prepare(r->dbc, "DELETE FROM record_tags WHERE res = ? AND record_id = ?");
+            if (!s) return -1;
+            db_bind_text(s, 1, res->name, -1);
+            db_bind_int(s, 2, id);
+            rc = db_step(s);
+            db_done(s);
+            if (rc != DB_DONE) return rc;
+        }
         size_t k;
         json_t *t;
         json_array_foreach(tags, k, t) {
@@ -622,7 +681,7 @@ int record_save(struct write_ctx *w, int64_t expect_version) {
         if (rc != DB_DONE) return rc;
         if (db_changes(r->dbc) == 0) return SAVE_STALE;
     }
-    rc = sync_tags(r, res, w->id, w->after);
+    rc = sync_tags(r, res, w->id, w->after, w->creating);
     if (rc) return rc;
     if (res->after_write) {
         rc = res->after_write(w);

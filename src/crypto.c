@@ -58,10 +58,26 @@ int crypto_setup(const char *key_hex, const char *key_file) {
     return 0;
 }
 
+/* Nonces need to be unique, not secret: 192 random bits per value, drawn from a per-thread pool
+ * refilled 4 KiB at a time, so a bulk import makes one getrandom call per ~170 values, not one each. */
+static __thread unsigned char nonce_pool[4096];
+static __thread size_t nonce_left;
+
+static void fresh_nonce(unsigned char *out, size_t n) {
+    if (nonce_left < n) {
+        randombytes_buf(nonce_pool, sizeof nonce_pool);
+        nonce_left = sizeof nonce_pool;
+    }
+    unsigned char *src = nonce_pool + sizeof nonce_pool - nonce_left;
+    memcpy(out, src, n);
+    sodium_memzero(src, n);                   /* never hand the same bytes out twice */
+    nonce_left -= n;
+}
+
 int crypto_seal(const char *field, const char *plain, size_t len, unsigned char *out, size_t *outlen) {
     if (!ready) return -1;
     unsigned char *nonce = out;
-    randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    fresh_nonce(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
     unsigned long long clen = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen,
         (const unsigned char *)plain, len, (const unsigned char *)field, strlen(field), NULL, nonce, enc_key);

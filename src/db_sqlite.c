@@ -27,6 +27,7 @@ struct db_conn {
     int tx_depth, tx_failed;
     int last_err;
     int busy;                   /* handed out by db_acquire */
+    int owned;                  /* bound to one thread for good (a server worker) */
 };
 
 struct db {
@@ -128,12 +129,22 @@ void db_close(db *d) {
 const char *db_engine(const db *d) { (void)d; return "sqlite"; }
 const char *db_url_path(const db *d) { return d->path; }
 
+/* A server worker keeps one connection for its whole life, so the common path takes no lock;
+ * connections left over (the pool is sized threads + 2) serve everything else. */
+static __thread db_conn *thread_conn;
+
 db_conn *db_acquire(db *d) {
+    db_conn *mine = thread_conn;
+    if (mine && mine->d == d && !mine->busy) { mine->busy = 1; return mine; }
     pthread_mutex_lock(&d->mu);
     for (;;) {
+        int free_count = 0;
+        for (int i = 0; i < d->n; i++) if (!d->conns[i].busy && !d->conns[i].owned) free_count++;
         for (int i = 0; i < d->n; i++)
-            if (!d->conns[i].busy) {
+            if (!d->conns[i].busy && !d->conns[i].owned) {
                 d->conns[i].busy = 1;
+                /* keep two unowned for the command line, backups and threads without one */
+                if (!thread_conn && free_count > 2) { d->conns[i].owned = 1; thread_conn = &d->conns[i]; }
                 pthread_mutex_unlock(&d->mu);
                 return &d->conns[i];
             }
@@ -148,6 +159,7 @@ void db_release(db_conn *c) {
         c->tx_depth = 1;
         db_rollback(c);
     }
+    if (c->owned) { c->busy = 0; return; }
     db *d = c->d;
     pthread_mutex_lock(&d->mu);
     c->busy = 0;
@@ -244,10 +256,20 @@ void db_done(db_stmt *s) {
     if (!s->cached) stmt_free(s);
 }
 
+/* One cached statement, run to completion: BEGIN / COMMIT / ROLLBACK on every request must not
+ * be parsed again each time (sqlite3_exec would). */
+static int run_cached(db_conn *c, const char *sql) {
+    db_stmt *s = db_prepare(c, sql);
+    if (!s) return c->last_err ? c->last_err : DB_ERR;
+    int rc = db_step(s);
+    db_done(s);
+    return rc == DB_DONE ? 0 : rc;
+}
+
 static int begin(db_conn *c, const char *sql) {
     if (c->tx_depth++ > 0) return 0;
     c->tx_failed = 0;
-    int rc = db_exec(c, sql);
+    int rc = run_cached(c, sql);
     if (rc) c->tx_depth = 0;
     return rc;
 }
@@ -257,16 +279,16 @@ int db_begin_read(db_conn *c) { return begin(c, "BEGIN"); }
 int db_commit(db_conn *c) {
     if (c->tx_depth <= 0) return -1;
     if (--c->tx_depth > 0) return c->tx_failed ? -1 : 0;
-    if (c->tx_failed) { db_exec(c, "ROLLBACK"); return -1; }
-    int rc = db_exec(c, "COMMIT");
-    if (rc) { sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL); }
+    if (c->tx_failed) { run_cached(c, "ROLLBACK"); return -1; }
+    int rc = run_cached(c, "COMMIT");
+    if (rc) sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
 void db_rollback(db_conn *c) {
     if (c->tx_depth <= 0) return;
     if (--c->tx_depth > 0) { c->tx_failed = 1; return; }
-    sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+    if (run_cached(c, "ROLLBACK") != 0) sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int db_in_transaction(const db_conn *c) { return c->tx_depth > 0; }

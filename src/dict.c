@@ -51,13 +51,51 @@ static const struct seed seeds[] = {
     {NULL, NULL, NULL, NULL}};
 
 struct item { char *dict, *code, *zh, *en; int active; };
+/* Open-addressing indexes into items[]: by (dict, code) and by (dict, Chinese label), because an
+ * import looks up several values per row. Slots hold index + 1; 0 is empty. */
+#define DICT_SLOTS 4096
 static struct {
     pthread_rwlock_t lock;
     struct item *items;
     int n;
     double loaded_at;
     int stale;
-} cache = {PTHREAD_RWLOCK_INITIALIZER, NULL, 0, 0, 1};
+    int by_code[DICT_SLOTS], by_label[DICT_SLOTS];
+} cache = {PTHREAD_RWLOCK_INITIALIZER, NULL, 0, 0, 1, {0}, {0}};
+
+static unsigned slot_of(const char *dict, const char *key) {
+    unsigned h = 2166136261u;
+    for (const char *p = dict; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    h = (h ^ 0xff) * 16777619u;
+    for (const char *p = key; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    return h & (DICT_SLOTS - 1);
+}
+
+static void index_items(void) {
+    memset(cache.by_code, 0, sizeof cache.by_code);
+    memset(cache.by_label, 0, sizeof cache.by_label);
+    for (int i = 0; i < cache.n && i < DICT_SLOTS / 2; i++) {
+        unsigned h = slot_of(cache.items[i].dict, cache.items[i].code);
+        while (cache.by_code[h]) h = (h + 1) & (DICT_SLOTS - 1);
+        cache.by_code[h] = i + 1;
+        h = slot_of(cache.items[i].dict, cache.items[i].zh);
+        while (cache.by_label[h]) h = (h + 1) & (DICT_SLOTS - 1);
+        cache.by_label[h] = i + 1;
+    }
+}
+
+/* Index of the item with this dict and code (or Chinese label), -1 if none. Read lock held. */
+static int find(const int *table, const char *dict, const char *key, int by_label) {
+    unsigned h = slot_of(dict, key);
+    while (table[h]) {
+        struct item *it = &cache.items[table[h] - 1];
+        if (!strcmp(it->dict, dict) && !strcmp(by_label ? it->zh : it->code, key)) return table[h] - 1;
+        h = (h + 1) & (DICT_SLOTS - 1);
+    }
+    for (int i = DICT_SLOTS / 2; i < cache.n; i++)        /* beyond what the index holds */
+        if (!strcmp(cache.items[i].dict, dict) && !strcmp(by_label ? cache.items[i].zh : cache.items[i].code, key)) return i;
+    return -1;
+}
 
 #define CACHE_TTL_S 10.0
 
@@ -122,6 +160,7 @@ static int cache_read(db_conn *c) {
     cache.n = n;
     cache.loaded_at = now_monotonic();
     cache.stale = 0;
+    index_items();
     pthread_rwlock_unlock(&cache.lock);
     pthread_rwlock_rdlock(&cache.lock);
     return 0;
@@ -129,12 +168,8 @@ static int cache_read(db_conn *c) {
 
 int dict_check(db_conn *c, const char *dict, const char *code) {
     if (cache_read(c) != 0) return -1;
-    int found = 0;
-    for (int i = 0; i < cache.n; i++)
-        if (cache.items[i].active && strcmp(cache.items[i].dict, dict) == 0 && strcmp(cache.items[i].code, code) == 0) {
-            found = 1;
-            break;
-        }
+    int i = find(cache.by_code, dict, code, 0);
+    int found = i >= 0 && cache.items[i].active;
     pthread_rwlock_unlock(&cache.lock);
     return found;
 }
@@ -142,12 +177,8 @@ int dict_check(db_conn *c, const char *dict, const char *code) {
 const char *dict_label(db_conn *c, const char *dict, const char *code, int en, arena *a) {
     if (!code) return NULL;
     if (cache_read(c) != 0) return arena_strdup(a, code);
-    const char *out = NULL;
-    for (int i = 0; i < cache.n; i++)
-        if (strcmp(cache.items[i].dict, dict) == 0 && strcmp(cache.items[i].code, code) == 0) {
-            out = arena_strdup(a, en ? cache.items[i].en : cache.items[i].zh);
-            break;
-        }
+    int i = find(cache.by_code, dict, code, 0);
+    const char *out = i >= 0 ? arena_strdup(a, en ? cache.items[i].en : cache.items[i].zh) : NULL;
     pthread_rwlock_unlock(&cache.lock);
     return out ? out : arena_strdup(a, code);
 }
@@ -155,6 +186,9 @@ const char *dict_label(db_conn *c, const char *dict, const char *code, int en, a
 const char *dict_code_for(db_conn *c, const char *dict, const char *text, arena *a) {
     if (cache_read(c) != 0) return NULL;
     const char *out = NULL;
+    int k = find(cache.by_code, dict, text, 0);
+    if (k < 0) k = find(cache.by_label, dict, text, 1);
+    if (k >= 0 && cache.items[k].active) out = arena_strdup(a, cache.items[k].code);
     for (int i = 0; i < cache.n && !out; i++) {
         struct item *it = &cache.items[i];
         if (strcmp(it->dict, dict) != 0 || !it->active) continue;

@@ -13,7 +13,7 @@
 static const struct field household_fields[] = {
     {"hh_number", FT_TEXT, F_SEARCH | F_FILTER | F_SORT | F_LIST, "户号", "Household number", .max_len = 30},
     {"kind", FT_DICT, F_REQUIRED | F_FILTER | F_LIST, "户别", "Kind", .dict = "household_kind", .def = "family"},
-    {"org_id", FT_ORG, F_REQUIRED | F_FILTER | F_LIST, "所属社区/网格", "Community / grid", .levels = "community grid"},
+    {"org_id", FT_ORG, F_REQUIRED | F_FILTER | F_SORT | F_LIST, "所属社区/网格", "Community / grid", .levels = "community grid"},
     {"building_id", FT_REF, F_FILTER | F_LIST, "所在楼宇", "Building", .ref = "buildings"},
     {"address", FT_TEXT, F_SEARCH | F_LIST, "住址", "Address", .max_len = 200},
     {"head_person_id", FT_REF, F_REQUIRED | F_IMMUTABLE | F_FILTER | F_LIST, "户主", "Head of household", .ref = "persons"},
@@ -143,7 +143,7 @@ static int household_before_delete(struct write_ctx *w) {
 const struct resource res_households = {
     .name = "households", .table = "households", .label_zh = "住户", .label_en = "Households",
     .fields = household_fields, .nfields = sizeof household_fields / sizeof household_fields[0],
-    .flags = R_SCOPED | R_IMPORT | R_EXPORT, .default_sort = "-id", .title_field = "address",
+    .flags = R_SCOPED | R_IMPORT | R_EXPORT, .default_sort = "org_id", .title_field = "address",
     .validate = household_validate, .after_write = household_after_write, .before_delete = household_before_delete,
 };
 
@@ -245,8 +245,23 @@ int household_person_left(struct write_ctx *w, int64_t person_id, const char *da
                     "This person heads a household with other members: choose a new head first");
         return 0;
     }
-    db_stmt *s = db_prepare(r->dbc, "UPDATE household_members SET end_date = ?, end_reason = ?, version = version + 1, "
-                                    "updated_at = ?, updated_by = ? WHERE id = ?");
+    /* the membership cannot end before it began; its audit entry is filed where it lives */
+    char start[16] = "", mpath[256] = "/";
+    db_stmt *s = db_prepare(r->dbc, "SELECT start_date, org_path FROM household_members WHERE id = ?");
+    if (!s) return -1;
+    db_bind_int(s, 1, mid);
+    if (db_step(s) == DB_ROW) {
+        snprintf(start, sizeof start, "%s", db_col_text(s, 0) ? db_col_text(s, 0) : "");
+        snprintf(mpath, sizeof mpath, "%s", db_col_text(s, 1) ? db_col_text(s, 1) : "/");
+    }
+    db_done(s);
+    if (date && *start && strcmp(date, start) < 0) {
+        write_error(w, "status_date", "end_before_start", "变更日期不能早于此人入户的日期",
+                    "The date cannot precede the day the person joined their household");
+        return 0;
+    }
+    s = db_prepare(r->dbc, "UPDATE household_members SET end_date = ?, end_reason = ?, version = version + 1, "
+                           "updated_at = ?, updated_by = ? WHERE id = ?");
     if (!s) return -1;
     char now[32];
     now_utc_iso(now);
@@ -259,7 +274,7 @@ int household_person_left(struct write_ctx *w, int64_t person_id, const char *da
     db_done(s);
     if (rc != DB_DONE) return rc;
     json_t *detail = json_pack("{s:{s:s,s:s}}", "diff", "end_date", date, "end_reason", status);
-    rc = audit_log(r, "update", "household_members", mid, NULL, "离户", detail);
+    rc = audit_log(r, "update", "household_members", mid, mpath, "离户", detail);
     json_decref(detail);
     if (rc) return rc;
     return refresh_household(r, hh);

@@ -4,6 +4,7 @@
  * route -> session -> CSRF -> permission -> handler inside one transaction. */
 #include "http.h"
 #include "log.h"
+#include "org.h"
 #include "router.h"
 #include "session.h"
 #include <errno.h>
@@ -21,6 +22,9 @@
 
 static db *g_db;
 static const struct server_opts *g_opts;
+static int g_inflight;                  /* requests begun and not yet completed */
+/* Bodies over the route's limit by at most this much are read and dropped before the 413 is sent. */
+#define DRAIN_MAX (16u * 1024 * 1024)
 
 double now_monotonic(void) {
     struct timespec ts;
@@ -36,10 +40,16 @@ void now_utc_iso(char out[32]) {
 }
 
 void today_cn(char out[11]) {
+    static __thread time_t cached_day = -1;
+    static __thread char cached[11];
     time_t t = time(NULL) + 8 * 3600;      /* Asia/Shanghai has no daylight saving */
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
+    if (t / 86400 != cached_day) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(cached, sizeof cached, "%Y-%m-%d", &tm);
+        cached_day = t / 86400;
+    }
+    memcpy(out, cached, 11);
 }
 
 /* ---------- request accessors ---------- */
@@ -236,10 +246,11 @@ static int serve_static(req *r) {
 /* ---------- pipeline ---------- */
 
 static int is_safe_method(const char *m) { return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0; }
+static int needs_write(req *r);
 
 static void dispatch(req *r) {
-    int path_known = 0;
-    const struct route *rt = route_match(r, r->method, r->url, &path_known);
+    int path_known = r->path_known;
+    const struct route *rt = r->route;             /* matched when the request arrived */
     if (!rt) {
         if (strncmp(r->url, "/api/", 5) != 0 && is_safe_method(r->method) && g_opts->web_root) {
             serve_static(r);
@@ -254,30 +265,35 @@ static void dispatch(req *r) {
         return;
     }
     r->dbc = db_acquire(g_db);
+    /* reads see one snapshot and take the file locks once per request, not once per statement */
+    int read_tx = is_safe_method(r->method) && !needs_write(r);
+    if (read_tx && db_begin_read(r->dbc) != 0) { resp_db_error(r, db_errcode(r->dbc)); return; }
     int rc = session_authenticate(r);
-    if (rc < 0) { resp_db_error(r, db_errcode(r->dbc)); return; }
+    if (rc < 0) { if (read_tx) db_rollback(r->dbc); resp_db_error(r, db_errcode(r->dbc)); return; }
     if (!(rt->flags & RT_PUBLIC) && !r->who) {
         resp_error(r, 401, "unauthenticated", "请先登录", "Sign in first");
-        return;
-    }
-    if (!is_safe_method(r->method) && r->who && !r->who->via_bearer && !(rt->flags & RT_NO_CSRF)) {
-        const char *tok = req_header(r, "X-CSRF-Token");
-        if (!tok || !crypto_equal(tok, r->who->csrf)) {
-            resp_error(r, 403, "csrf_failed", "缺少或错误的 CSRF 令牌（X-CSRF-Token）",
-                       "Missing or wrong CSRF token (X-CSRF-Token header)");
-            return;
-        }
-    }
-    if (rt->perm && !principal_can(r->who, rt->perm)) {
+    } else if (!is_safe_method(r->method) && r->who && !r->who->via_bearer && !(rt->flags & RT_NO_CSRF) &&
+               (!req_header(r, "X-CSRF-Token") || !crypto_equal(req_header(r, "X-CSRF-Token"), r->who->csrf))) {
+        resp_error(r, 403, "csrf_failed", "缺少或错误的 CSRF 令牌（X-CSRF-Token）",
+                   "Missing or wrong CSRF token (X-CSRF-Token header)");
+    } else if (rt->perm && !principal_can(r->who, rt->perm)) {
         resp_error(r, 403, "forbidden", "没有权限执行此操作", "You do not have permission for this");
-        return;
+    } else {
+        http_run_handler(r, rt->fn);
     }
-    http_run_handler(r, rt->fn);
+    if (read_tx) db_commit(r->dbc);
+    if (r->who && r->who->touch) session_touch(r);
     if (!r->status) resp_error(r, 500, "internal_error", "服务器内部错误", "Internal server error");
 }
 
+/* GETs that write: an unmasked read is audited in the same breath as it is served. */
+static int needs_write(req *r) {
+    const char *um = req_query(r, "unmask");
+    return um && (!strcmp(um, "1") || !strcmp(um, "true"));
+}
+
 int http_run_handler(req *r, int (*fn)(req *r)) {
-    int writes = !is_safe_method(r->method);
+    int writes = !is_safe_method(r->method) || needs_write(r);
     if (writes && db_begin_write(r->dbc) != 0) return resp_db_error(r, db_errcode(r->dbc));
     int rc = fn(r);
     if (writes) {
@@ -305,6 +321,7 @@ void req_init_cli(req *r, db_conn *c, principal *who, const char *method) {
 }
 
 void req_free_cli(req *r) {
+    org_memo_free(r);
     if (r->resp_fd >= 0) close(r->resp_fd);
     if (r->json) json_decref(r->json);
     free(r->resp_body);
@@ -357,6 +374,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!r) {
         r = calloc(1, sizeof *r);
         if (!r) return MHD_NO;
+        __atomic_add_fetch(&g_inflight, 1, __ATOMIC_SEQ_CST);
         arena_init(&r->a);
         r->conn = conn;
         r->method = arena_strdup(&r->a, method);
@@ -368,14 +386,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!lang) lang = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
         r->lang_en = lang && strncmp(lang, "en", 2) == 0;
         /* the limit depends on the route: imports take files, everything else small JSON */
-        int known = 0;
-        const struct route *rt = route_match(r, method, url, &known);
+        const struct route *rt = route_match(r, method, url, &r->path_known);
         r->body_limit = rt && (rt->flags & RT_UPLOAD) ? g_opts->import_limit : g_opts->body_limit;
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > r->body_limit) {
-            /* refuse before reading a byte of it; the connection closes after this answer */
-            r->body_too_large = 1;
+        unsigned long long clv = cl ? strtoull(cl, NULL, 10) : 0;
+        if (clv > r->body_limit) r->body_too_large = 1;   /* the body is read and dropped, then 413 */
+        if (clv > r->body_limit + DRAIN_MAX) {
+            /* far too large: refuse before reading a byte of it; the connection closes after this
+             * answer, and a client still sending may see a reset instead of the 413. Below this,
+             * the body is drained so that the client reliably reads the answer. */
             resp_error(r, 413, "body_too_large", "请求体过大", "Request body too large");
             return send_response(conn, r);
         }
@@ -414,6 +434,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe) {
     req *r = *con_cls;
     if (!r) return;
+    __atomic_sub_fetch(&g_inflight, 1, __ATOMIC_SEQ_CST);
     double ms = (now_monotonic() - r->started) * 1000.0;
     if (log_level >= LOG_INFO && !(g_opts && getenv("SHEQU_QUIET_ACCESS")))
         log_msg(LOG_INFO, "access method=%s path=\"%s\" status=%d ms=%.2f user=%s ip=%s%s%s", r->method, r->url,
@@ -422,6 +443,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->dbc) db_release(r->dbc);
     if (r->resp_fd >= 0) close(r->resp_fd);
     if (r->json) json_decref(r->json);
+    org_memo_free(r);
     free(r->body);
     free(r->resp_body);
     arena_free(&r->a);
@@ -455,18 +477,18 @@ int http_serve(db *d, const struct server_opts *o) {
         return -1;
     }
     struct MHD_Daemon *daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC, /* ITC: quiesce */
         (uint16_t)o->port, NULL, NULL, on_request, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),   /* caps request line + headers */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),   /* caps request line + headers (431 past it) */
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_END);
     if (!daemon) {
         log_error("msg=\"cannot listen\" host=%s port=%d err=\"%s\"", o->host, o->port, strerror(errno));
@@ -479,7 +501,8 @@ int http_serve(db *d, const struct server_opts *o) {
     MHD_quiesce_daemon(daemon);                  /* stop accepting; let requests under way finish */
     for (int i = 0; i < 100; i++) {
         const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!di || di->num_connections == 0) break;
+        /* requests under way, not idle keep-alive connections, are what shutdown waits for */
+        if (!di || di->num_connections == 0 || __atomic_load_n(&g_inflight, __ATOMIC_SEQ_CST) == 0) break;
         usleep(50 * 1000);
     }
     MHD_stop_daemon(daemon);

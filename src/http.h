@@ -29,6 +29,7 @@ typedef struct req {
 
     /* routing */
     const struct route *route;
+    int path_known;               /* the path exists under another method (405) */
     const char *params[4];        /* {placeholders} from the route pattern, in order */
     int nparams;
     const struct resource *res;   /* for generic resource routes */
@@ -51,6 +52,7 @@ typedef struct req {
     const char *error_code;       /* for the access log */
     int keep_on_error;            /* commit even though the answer is an error (failed-login records) */
     int discard;                  /* roll back even though the answer is a success (dry runs) */
+    void *org_memo;               /* org units looked up during this request (org.c) */
     const char *const *cli_query; /* name, value pairs when run from the command line (no conn) */
     int ncli_query;
 } req;

@@ -8,6 +8,7 @@
 #include "crud_internal.h"
 #include "dict.h"
 #include "log.h"
+#include "org.h"
 #include "tabio.h"
 #include <ctype.h>
 #include <errno.h>
@@ -147,12 +148,6 @@ static const char *normalise_date(arena *a, const char *s) {
     return s;
 }
 
-static int64_t org_by_code(req *r, const char *code) {
-    int64_t id = 0;
-    if (db_query_int(r->dbc, "SELECT id FROM org_units WHERE code = ? AND deleted_at IS NULL", &id, "s", code) != 0) return 0;
-    return id;
-}
-
 /* A cell as the JSON value the API would take for this field. Unparseable text stays text, so the
  * validator reports it with the usual message. */
 static json_t *cell_value(req *r, const struct field *f, const char *cell) {
@@ -169,7 +164,7 @@ static json_t *cell_value(req *r, const struct field *f, const char *cell) {
         errno = 0;
         long long v = strtoll(cell, &end, 10);
         if (!*end && !errno && strlen(cell) < 9) return json_integer(v);
-        int64_t id = org_by_code(r, cell);     /* division codes are 9, 12 or 15 digits */
+        int64_t id = org_id_by_code_memo(r, cell);     /* division codes are 9, 12 or 15 digits */
         return id ? json_integer(id) : json_string(cell);
     }
     case FT_BOOL:
@@ -236,6 +231,7 @@ int crud_import(req *r) {
     rc = tab_next(tr, &cells, &ncells);
     if (rc <= 0) { tab_close(tr); return resp_error(r, 400, "bad_file", "文件为空或没有表头", "The file is empty or has no header row"); }
     const struct field **map = arena_alloc(&r->a, sizeof *map * (size_t)ncells);
+    int nhead = ncells;                 /* rows may be longer than the header: map has nhead entries */
     json_t *unknown = json_array();
     for (int i = 0; i < ncells; i++) {
         map[i] = field_for_header(res, cells[i]);
@@ -256,14 +252,24 @@ int crud_import(req *r) {
     int64_t rows = 0, ok_rows = 0;
     arena saved = r->a;
     int failed_db = 0;
+    arena_init(&r->a);
     while ((rc = tab_next(tr, &cells, &ncells)) > 0) {
         int rowno = tab_row_number(tr);
         rows++;
-        arena_init(&r->a);
+        arena_reset(&r->a);
         json_t *in = json_object();
+        int extra = 0;
         for (int i = 0; i < ncells; i++) {
+            if (i >= nhead) { if (cells[i][0]) extra = 1; continue; }
             if (!map[i] || !cells[i][0]) continue;
             json_object_set_new(in, map[i]->name, cell_value(r, map[i], cells[i]));
+        }
+        if (extra) {
+            /* a value under no column (an unquoted comma, a shifted row): never dropped silently */
+            row_error(r, errors, rowno, NULL, "extra_cells",
+                      r->lang_en ? "The row has more cells than the header" : "该行的单元格多于表头列数");
+            json_decref(in);
+            continue;
         }
         struct colvals cols;
         struct write_ctx w;
@@ -283,9 +289,9 @@ int crud_import(req *r) {
         }
         write_ctx_free(&w);
         json_decref(in);
-        arena_free(&r->a);
         if (failed_db) break;
     }
+    arena_free(&r->a);
     r->a = saved;
     tab_close(tr);
     if (failed_db) { json_decref(errors); return failed_db < 0 ? failed_db : -1; }

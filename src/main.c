@@ -120,7 +120,7 @@ static int cmd_serve(int argc, char **argv) {
     session_idle_timeout_s = cfg->session_idle_minutes * 60;
     cookie_secure = cfg->cookie_secure;
     db *d;
-    if (open_db(cfg, cfg->threads + 2, &d, 1)) return 1;
+    if (open_db(cfg, cfg->threads + 3, &d, 1)) return 1;
     if (migrate_db(d)) { db_close(d); return 1; }
     struct server_opts o = {cfg->host, cfg->port, cfg->threads, cfg->max_connections, cfg->per_ip_connections,
                             cfg->timeout_s, cfg->body_limit, cfg->import_limit, cfg->web_root};

@@ -5,6 +5,7 @@
 #include "crud_internal.h"
 #include "scope.h"
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +54,114 @@ int org_lookup(db_conn *c, int64_t id, struct org_info *out) {
     }
     db_done(s);
     return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
+}
+
+/* Open addressing, starting small (most requests look up one or two units) and doubling when
+ * half full; an import of a million rows ends up with a table of its few hundred grids. */
+struct org_memo {
+    int cap, n;
+    int64_t *ids;                  /* 0 = empty */
+    struct org_info *infos;
+    int ccap, cn;
+    char (*codes)[20];             /* "" = empty */
+    int64_t *code_ids;
+};
+
+static struct org_memo *memo_of(req *r) {
+    if (!r->org_memo) r->org_memo = calloc(1, sizeof(struct org_memo));
+    return r->org_memo;
+}
+
+static unsigned id_slot(int64_t id, int cap) { return (unsigned)((uint64_t)id * 11400714819323198485ull >> 40) & (unsigned)(cap - 1); }
+static unsigned code_slot(const char *code, int cap) {
+    unsigned h = 2166136261u;
+    for (const char *p = code; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    return h & (unsigned)(cap - 1);
+}
+
+static void memo_put_id(struct org_memo *m, const struct org_info *info) {
+    if ((m->n + 1) * 2 > m->cap) {
+        int cap = m->cap ? m->cap * 2 : 16;
+        int64_t *ids = calloc((size_t)cap, sizeof *ids);
+        struct org_info *infos = malloc(sizeof *infos * (size_t)cap);
+        if (!ids || !infos) { free(ids); free(infos); return; }
+        for (int i = 0; i < m->cap; i++)
+            if (m->ids[i]) {
+                unsigned h = id_slot(m->ids[i], cap);
+                while (ids[h]) h = (h + 1) & (unsigned)(cap - 1);
+                ids[h] = m->ids[i];
+                infos[h] = m->infos[i];
+            }
+        free(m->ids);
+        free(m->infos);
+        m->ids = ids;
+        m->infos = infos;
+        m->cap = cap;
+    }
+    unsigned h = id_slot(info->id, m->cap);
+    while (m->ids[h] && m->ids[h] != info->id) h = (h + 1) & (unsigned)(m->cap - 1);
+    if (!m->ids[h]) m->n++;
+    m->ids[h] = info->id;
+    m->infos[h] = *info;
+}
+
+int org_lookup_memo(req *r, int64_t id, struct org_info *out) {
+    struct org_memo *m = memo_of(r);
+    if (m && m->cap) {
+        unsigned h = id_slot(id, m->cap);
+        while (m->ids[h]) {
+            if (m->ids[h] == id) { *out = m->infos[h]; return 0; }
+            h = (h + 1) & (unsigned)(m->cap - 1);
+        }
+    }
+    int rc = org_lookup(r->dbc, id, out);
+    if (rc == 0 && m) memo_put_id(m, out);
+    return rc;
+}
+
+int64_t org_id_by_code_memo(req *r, const char *code) {
+    struct org_memo *m = memo_of(r);
+    if (strlen(code) >= 20) return 0;
+    if (m && m->ccap) {
+        unsigned h = code_slot(code, m->ccap);
+        while (m->codes[h][0]) {
+            if (!strcmp(m->codes[h], code)) return m->code_ids[h];
+            h = (h + 1) & (unsigned)(m->ccap - 1);
+        }
+    }
+    int64_t id = 0;
+    if (db_query_int(r->dbc, "SELECT id FROM org_units WHERE code = ? AND deleted_at IS NULL", &id, "s", code) != 0) return 0;
+    if (!m) return id;
+    if ((m->cn + 1) * 2 > m->ccap) {
+        int cap = m->ccap ? m->ccap * 2 : 16;
+        char (*codes)[20] = calloc((size_t)cap, sizeof *codes);
+        int64_t *ids = malloc(sizeof *ids * (size_t)cap);
+        if (!codes || !ids) { free(codes); free(ids); return id; }
+        for (int i = 0; i < m->ccap; i++)
+            if (m->codes[i][0]) {
+                unsigned h = code_slot(m->codes[i], cap);
+                while (codes[h][0]) h = (h + 1) & (unsigned)(cap - 1);
+                memcpy(codes[h], m->codes[i], 20);
+                ids[h] = m->code_ids[i];
+            }
+        free(m->codes);
+        free(m->code_ids);
+        m->codes = codes;
+        m->code_ids = ids;
+        m->ccap = cap;
+    }
+    unsigned h = code_slot(code, m->ccap);
+    while (m->codes[h][0]) h = (h + 1) & (unsigned)(m->ccap - 1);
+    snprintf(m->codes[h], 20, "%s", code);
+    m->code_ids[h] = id;
+    m->cn++;
+    return id;
+}
+
+void org_memo_free(req *r) {
+    struct org_memo *m = r->org_memo;
+    if (m) { free(m->ids); free(m->infos); free(m->codes); free(m->code_ids); free(m); }
+    r->org_memo = NULL;
 }
 
 static int org_validate(struct write_ctx *w) {

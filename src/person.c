@@ -16,7 +16,7 @@ static const struct field person_fields[] = {
     {"gender", FT_DICT, F_FILTER | F_SORT | F_LIST, "性别", "Gender", .dict = "gender"},
     {"birth_date", FT_DATE, F_FILTER | F_SORT | F_LIST, "出生日期", "Date of birth"},
     {"ethnicity", FT_DICT, F_FILTER, "民族", "Ethnicity", .dict = "ethnicity"},
-    {"org_id", FT_ORG, F_REQUIRED | F_FILTER | F_LIST, "所属社区/网格", "Community / grid", .levels = "community grid"},
+    {"org_id", FT_ORG, F_REQUIRED | F_FILTER | F_SORT | F_LIST, "所属社区/网格", "Community / grid", .levels = "community grid"},
     {"address", FT_TEXT, F_SEARCH, "居住地址", "Address", .max_len = 200},
     {"tags", FT_TAGS, F_FILTER | F_LIST, "人员标签", "Tags", .dict = "person_tag"},
     {"status", FT_DICT, F_FILTER | F_SORT | F_LIST, "人员状态", "Status", .dict = "person_status", .def = "active"},
@@ -81,6 +81,18 @@ static int person_after_write(struct write_ctx *w) {
     return household_person_left(w, w->id, after_str(w, "status_date"), status);
 }
 
+/* A live household member is not deleted (the household would count a deleted person, or be
+ * headed by one): the membership is ended first, or the status changed. */
+static int person_before_delete(struct write_ctx *w) {
+    int64_t n = 0;
+    if (db_query_int(w->r->dbc, "SELECT count(*) FROM household_members WHERE person_id = ? AND end_date IS NULL "
+                                "AND deleted_at IS NULL", &n, "i", w->id) < 0) return -1;
+    if (n > 0)
+        resp_error(w->r, 409, "person_in_household", "该居民仍是住户的在册成员，请先办理离户",
+                   "The person is a live member of a household; end the membership first");
+    return 0;
+}
+
 /* age in whole years at today (Asia/Shanghai) */
 int age_on(const char *birth, const char *today) {
     if (!birth || strlen(birth) < 10) return -1;
@@ -101,6 +113,7 @@ static void person_decorate(req *r, json_t *rec, int detail) {
 const struct resource res_persons = {
     .name = "persons", .table = "persons", .label_zh = "居民", .label_en = "Residents",
     .fields = person_fields, .nfields = sizeof person_fields / sizeof person_fields[0],
-    .flags = R_SCOPED | R_IMPORT | R_EXPORT, .default_sort = "-id", .title_field = "name",
-    .validate = person_validate, .after_write = person_after_write, .decorate = person_decorate,
+    .flags = R_SCOPED | R_IMPORT | R_EXPORT, .default_sort = "org_id", .title_field = "name",
+    .validate = person_validate, .after_write = person_after_write, .before_delete = person_before_delete,
+    .decorate = person_decorate,
 };

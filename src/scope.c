@@ -49,6 +49,34 @@ int scope_restrict(sqlb *q, const principal *p, const char *perm, const char *al
     }
 }
 
+static void path_range(sqlb *q, const char *alias, const char *path) {
+    char col[64], upper[256];
+    scope_path_upper(path, upper, sizeof upper);
+    snprintf(col, sizeof col, "%s.org_path", alias);
+    sqlb_sql(q, " AND ");
+    sqlb_sql(q, col);
+    sqlb_sql(q, " >= ");
+    sqlb_val(q, sv_text(arena_strdup(q->sql.a, path)));
+    sqlb_sql(q, " AND ");
+    sqlb_sql(q, col);
+    sqlb_sql(q, " < ");
+    sqlb_val(q, sv_text(arena_strdup(q->sql.a, upper)));
+}
+
+int scope_restrict_within(sqlb *q, const principal *p, const char *perm, const char *alias, const char *within) {
+    enum scope_kind k = p ? principal_scope(p, perm) : SCOPE_NONE;
+    if (k == SCOPE_SUBTREE || k == SCOPE_ALL) {
+        /* prefix ranges nest or are disjoint: the intersection is the longer one, or nothing */
+        if (k == SCOPE_ALL || strncmp(within, p->org_path, strlen(p->org_path)) == 0) path_range(q, alias, within);
+        else if (strncmp(p->org_path, within, strlen(within)) == 0) path_range(q, alias, p->org_path);
+        else sqlb_sql(q, " AND 0=1");
+        return 0;
+    }
+    int rc = scope_restrict(q, p, perm, alias);
+    if (rc == 0) path_range(q, alias, within);
+    return rc;
+}
+
 int scope_allows(const principal *p, const char *perm, const char *org_path, int64_t org_id, int64_t created_by) {
     enum scope_kind k = p ? principal_scope(p, perm) : SCOPE_NONE;
     switch (k) {

@@ -10,6 +10,11 @@
  * under permission `perm`. Returns -1 (and appends " AND 0=1") when p lacks perm entirely. */
 int scope_restrict(sqlb *q, const principal *p, const char *perm, const char *alias);
 
+/* The same, narrowed to the subtree at `within` (a unit the caller filters by): one path range,
+ * the intersection of both, so the index serves the narrow range rather than the caller's whole
+ * scope. A `within` outside the scope yields no rows. */
+int scope_restrict_within(sqlb *q, const principal *p, const char *perm, const char *alias, const char *within);
+
 /* 1 if a row at org_path/org_id created by created_by is within p's scope for perm. */
 int scope_allows(const principal *p, const char *perm, const char *org_path, int64_t org_id, int64_t created_by);
 

@@ -3,6 +3,7 @@
  * session_max_age_s after sign-in; last_seen_at is written at most once a minute per session. */
 #include "session.h"
 #include "log.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,45 @@
 
 int session_idle_timeout_s = 2 * 3600;
 int session_max_age_s = 12 * 3600;
+
+/* Principals of recent sessions, kept for a moment so that a busy client's requests need no
+ * session, user and role queries. An entry lives CACHE_TTL_S at most - the longest another server
+ * may go on honouring a session revoked elsewhere - and every local change to sessions, users or
+ * roles drops them all (session_cache_clear). */
+#define CACHE_SLOTS 1024
+#define CACHE_SHARDS 16
+#define CACHE_TTL_S 2.0
+struct cached {
+    char token_hash[65];
+    double at;
+    unsigned gen;
+    time_t expires, last_seen;
+    int is_token;
+    principal p;
+};
+static struct cached *cache;
+static pthread_mutex_t cache_mu[CACHE_SHARDS];
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static unsigned cache_gen;
+
+static void cache_init(void) {
+    cache = calloc(CACHE_SLOTS, sizeof *cache);
+    for (int i = 0; i < CACHE_SHARDS; i++) pthread_mutex_init(&cache_mu[i], NULL);
+}
+
+void session_cache_clear(void) { __atomic_add_fetch(&cache_gen, 1, __ATOMIC_SEQ_CST); }
+
+static unsigned slot_for(const char *th) {
+    unsigned h = 0;
+    for (int i = 0; i < 8; i++) h = h * 16 + (unsigned)(th[i] <= '9' ? th[i] - '0' : th[i] - 'a' + 10);
+    return h % CACHE_SLOTS;
+}
+
+static time_t parse_iso(const char *s) {
+    struct tm tm = {0};
+    if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) return 0;
+    return timegm(&tm);
+}
 
 static void iso_at(time_t t, char out[32]) {
     struct tm tm;
@@ -87,42 +127,74 @@ int session_authenticate(req *r) {
     if (!tok || strlen(tok) != CRYPTO_TOKEN_CHARS) return 0;
     char th[65];
     crypto_token_hash(tok, th);
-    db_stmt *s = db_prepare(r->dbc,
-        "SELECT user_id, kind, csrf, last_seen_at, expires_at FROM sessions "
-        "WHERE token_hash = ? AND revoked_at IS NULL");
-    if (!s) return -1;
-    db_bind_text(s, 1, th, -1);
-    int rc = db_step(s);
-    if (rc != DB_ROW) { db_done(s); return rc == DB_DONE ? 0 : -1; }
-    int64_t uid = db_col_int(s, 0);
-    int is_token = strcmp(db_col_text(s, 1), "token") == 0;
-    char csrf[48], last_seen[32], expires[32], now[32], idle_limit[32], touch_after[32];
-    snprintf(csrf, sizeof csrf, "%s", db_col_text(s, 2));
-    snprintf(last_seen, sizeof last_seen, "%s", db_col_text(s, 3));
-    snprintf(expires, sizeof expires, "%s", db_col_text(s, 4));
-    db_done(s);
+    time_t t = time(NULL);
+    pthread_once(&cache_once, cache_init);
+    unsigned slot = slot_for(th), gen = __atomic_load_n(&cache_gen, __ATOMIC_SEQ_CST);
+    pthread_mutex_t *mu = &cache_mu[slot % CACHE_SHARDS];
+    principal *p = arena_alloc(&r->a, sizeof *p);
+    time_t last_seen, expires;
+    int is_token, hit = 0;
+    pthread_mutex_lock(mu);
+    struct cached *e = &cache[slot];
+    if (e->gen == gen && !strcmp(e->token_hash, th) && now_monotonic() - e->at < CACHE_TTL_S) {
+        principal_copy(p, &e->p);
+        last_seen = e->last_seen;
+        expires = e->expires;
+        is_token = e->is_token;
+        hit = 1;
+    }
+    pthread_mutex_unlock(mu);
+    if (!hit) {
+        db_stmt *s = db_prepare(r->dbc,
+            "SELECT user_id, kind, csrf, last_seen_at, expires_at FROM sessions "
+            "WHERE token_hash = ? AND revoked_at IS NULL");
+        if (!s) return -1;
+        db_bind_text(s, 1, th, -1);
+        int rc = db_step(s);
+        if (rc != DB_ROW) { db_done(s); return rc == DB_DONE ? 0 : -1; }
+        int64_t uid = db_col_int(s, 0);
+        is_token = strcmp(db_col_text(s, 1), "token") == 0;
+        char csrf[48];
+        snprintf(csrf, sizeof csrf, "%s", db_col_text(s, 2));
+        last_seen = parse_iso(db_col_text(s, 3));
+        expires = parse_iso(db_col_text(s, 4));
+        db_done(s);
+        rc = principal_load(r->dbc, uid, p);
+        if (rc != 0) return rc < 0 ? -1 : 0;
+        snprintf(p->csrf, sizeof p->csrf, "%s", csrf);
+        snprintf(p->token_hash, sizeof p->token_hash, "%s", th);
+        pthread_mutex_lock(mu);
+        snprintf(e->token_hash, sizeof e->token_hash, "%s", th);
+        e->at = now_monotonic();
+        e->gen = gen;
+        e->expires = expires;
+        e->last_seen = last_seen;
+        e->is_token = is_token;
+        principal_copy(&e->p, p);
+        pthread_mutex_unlock(mu);
+    }
     /* a browser cookie must not be replayed as a bearer token or vice versa */
     if (is_token != via_bearer) return 0;
-    time_t t = time(NULL);
-    iso_at(t, now);
-    if (strcmp(now, expires) >= 0) return 0;
-    if (!is_token) {
-        iso_at(t - session_idle_timeout_s, idle_limit);
-        if (strcmp(last_seen, idle_limit) < 0) return 0;
-    }
-    principal *p = arena_alloc(&r->a, sizeof *p);
-    rc = principal_load(r->dbc, uid, p);
-    if (rc != 0) return rc < 0 ? -1 : 0;
-    snprintf(p->csrf, sizeof p->csrf, "%s", csrf);
-    snprintf(p->token_hash, sizeof p->token_hash, "%s", th);
+    if (t >= expires) return 0;
+    if (!is_token && t - last_seen > session_idle_timeout_s) return 0;
     p->via_bearer = via_bearer;
-    r->who = p;
-    iso_at(t - 60, touch_after);
-    if (strcmp(last_seen, touch_after) < 0) {
-        s = db_prepare(r->dbc, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?");
-        if (s) { db_bind_text(s, 1, now, -1); db_bind_text(s, 2, th, -1); db_step(s); db_done(s); }
+    /* last_seen_at is written at most once a minute, after the request's reads (session_touch) */
+    p->touch = t - last_seen > 60;
+    if (p->touch) {                       /* the cached copy is touched now, so it is written once */
+        pthread_mutex_lock(mu);
+        if (!strcmp(e->token_hash, th)) e->last_seen = t;
+        pthread_mutex_unlock(mu);
     }
+    r->who = p;
     return 0;
+}
+
+void session_touch(req *r) {
+    char now[32];
+    iso_at(time(NULL), now);
+    db_stmt *s = db_prepare(r->dbc, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?");
+    if (s) { db_bind_text(s, 1, now, -1); db_bind_text(s, 2, r->who->token_hash, -1); db_step(s); db_done(s); }
+    r->who->touch = 0;
 }
 
 int session_create(db_conn *c, int64_t user_id, const char *kind, const char *ip, int ttl_s, const char *label,
@@ -153,6 +225,7 @@ int session_create(db_conn *c, int64_t user_id, const char *kind, const char *ip
 }
 
 int session_revoke(db_conn *c, const char *token_hash) {
+    session_cache_clear();
     char now[32];
     iso_at(time(NULL), now);
     db_stmt *s = db_prepare(c, "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL");
@@ -165,6 +238,7 @@ int session_revoke(db_conn *c, const char *token_hash) {
 }
 
 int session_revoke_user(db_conn *c, int64_t user_id, const char *except_hash) {
+    session_cache_clear();
     char now[32];
     iso_at(time(NULL), now);
     db_stmt *s = db_prepare(c,

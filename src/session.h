@@ -15,6 +15,10 @@ int principal_load(db_conn *c, int64_t user_id, principal *p);
 int session_create(db_conn *c, int64_t user_id, const char *kind, const char *ip, int ttl_s, const char *label,
                    char token[CRYPTO_TOKEN_CHARS + 1], char csrf[CRYPTO_TOKEN_CHARS + 1]);
 int session_revoke(db_conn *c, const char *token_hash);
+/* Records the session's last activity (at most once a minute, outside the request's snapshot). */
+void session_touch(req *r);
+/* Forget every cached principal (users, roles or sessions changed in this process). */
+void session_cache_clear(void);
 int session_revoke_user(db_conn *c, int64_t user_id, const char *except_hash);
 
 extern int session_idle_timeout_s;      /* inactivity before a browser session ends */

@@ -71,6 +71,7 @@ static int user_validate(struct write_ctx *w) {
 }
 
 static int user_after_write(struct write_ctx *w) {
+    session_cache_clear();              /* names, units and roles are part of every cached principal */
     if (w->creating) return 0;
     if (json_object_get(w->in, "password") || json_object_get(w->in, "roles") || json_object_get(w->in, "status") ||
         json_object_get(w->in, "org_id"))
@@ -78,9 +79,17 @@ static int user_after_write(struct write_ctx *w) {
     return 0;
 }
 
+static int user_before_delete(struct write_ctx *w) {
+    if (w->r->who && w->id == w->r->who->user_id) {
+        resp_error(w->r, 409, "self_delete", "不能删除自己的账号", "You cannot delete your own account");
+        return 0;
+    }
+    return session_revoke_user(w->r->dbc, w->id, NULL);     /* a deleted account signs out everywhere */
+}
+
 const struct resource res_users = {
     .name = "users", .table = "users", .label_zh = "用户账号", .label_en = "User accounts",
     .fields = user_fields, .nfields = sizeof user_fields / sizeof user_fields[0],
     .flags = R_SCOPED | R_EXPORT, .default_sort = "username", .title_field = "username",
-    .validate = user_validate, .after_write = user_after_write,
+    .validate = user_validate, .after_write = user_after_write, .before_delete = user_before_delete,
 };

@@ -6,6 +6,7 @@
 #include "crypto.h"
 #include "dict.h"
 #include "idnum.h"
+#include "org.h"
 #include "scope.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -122,21 +123,16 @@ static const char *effective_id_type(struct write_ctx *w) {
 
 static int check_org(struct write_ctx *w, const struct field *f, int64_t id) {
     req *r = w->r;
-    db_stmt *s = db_prepare(r->dbc,
-        "SELECT level, org_path, district_code FROM org_units WHERE id = ? AND deleted_at IS NULL");
-    if (!s) return -1;
-    db_bind_int(s, 1, id);
-    int rc = db_step(s);
-    if (rc != DB_ROW) {
-        db_done(s);
-        if (rc < 0) return -1;
+    struct org_info org;
+    int rc = org_lookup_memo(r, id, &org);
+    if (rc < 0) return -1;
+    if (rc) {
         write_error(w, f->name, "unknown_reference", "所选组织单位不存在", "No such organisation unit");
         return 0;
     }
-    const char *level = arena_strdup(&r->a, db_col_text(s, 0));
-    const char *path = arena_strdup(&r->a, db_col_text(s, 1));
-    const char *district = arena_strdup(&r->a, db_col_text(s, 2));
-    db_done(s);
+    const char *level = arena_strdup(&r->a, org.level);
+    const char *path = arena_strdup(&r->a, org.path);
+    const char *district = *org.district_code ? arena_strdup(&r->a, org.district_code) : NULL;
     /* writing into a unit requires write scope over it: out-of-scope units do not exist */
     if (!scope_allows(r->who, resource_write_perm(w->res, &r->a), path, id, r->who ? r->who->user_id : 0)) {
         write_error(w, f->name, "unknown_reference", "所选组织单位不存在", "No such organisation unit");

@@ -38,7 +38,7 @@ CREATE TABLE buildings (
   created_at TEXT NOT NULL, created_by INTEGER, updated_at TEXT NOT NULL, updated_by INTEGER,
   deleted_at TEXT, deleted_by INTEGER, delete_reason TEXT
 );
-CREATE INDEX buildings_path ON buildings(org_path, id);
+CREATE INDEX buildings_path ON buildings(org_path, id) WHERE deleted_at IS NULL;
 
 CREATE TABLE persons (
   id INTEGER PRIMARY KEY,
@@ -62,7 +62,7 @@ CREATE TABLE persons (
 CREATE UNIQUE INDEX persons_id_number ON persons(id_number_hash) WHERE deleted_at IS NULL;
 CREATE INDEX persons_phone ON persons(phone_hash);
 CREATE INDEX persons_org ON persons(org_id, id);
-CREATE INDEX persons_path ON persons(org_path, id);
+CREATE INDEX persons_path ON persons(org_path, id) WHERE deleted_at IS NULL;
 CREATE INDEX persons_name ON persons(name);
 CREATE INDEX persons_birth ON persons(birth_date);
 
@@ -88,7 +88,7 @@ CREATE TABLE households (
   created_at TEXT NOT NULL, created_by INTEGER, updated_at TEXT NOT NULL, updated_by INTEGER,
   deleted_at TEXT, deleted_by INTEGER, delete_reason TEXT
 );
-CREATE INDEX households_path ON households(org_path, id);
+CREATE INDEX households_path ON households(org_path, id) WHERE deleted_at IS NULL;
 CREATE INDEX households_building ON households(building_id);
 
 CREATE TABLE household_members (

@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #define DSP_MAXPROF 2
+/* Assignment cost that marks a forbidden caregiver (missing skill, another
+ * caregiver's break): large enough to dominate, small enough to add up. */
+#define DSP_FORBID ((int64_t)1 << 40)
 
 typedef struct {
 	int start, end;     /* depot nodes */
@@ -31,7 +34,7 @@ struct dsp_instance {
 	double scale;       /* internal units per model unit */
 	int nprof;
 	int32_t *tmat[DSP_MAXPROF]; /* travel time, nnodes^2 */
-	int32_t *dmat;      /* travel cost, nnodes^2 */
+	int32_t *dmat[DSP_MAXPROF]; /* travel cost, nnodes^2 */
 	int64_t *early, *late, *service, *demand;
 	uint32_t *skill;
 	double *x, *y;
@@ -76,7 +79,7 @@ static inline dsp_seg dsp_seg_merge(const dsp_instance *in, int prof,
 	int64_t delta = a->dur - a->tw + edge;
 	int64_t wait = dsp_max64(b->early - delta - a->late, 0);
 	int64_t warp = dsp_max64(a->early + delta - b->late, 0);
-	r.dist = a->dist + b->dist + in->dmat[k];
+	r.dist = a->dist + b->dist + in->dmat[prof][k];
 	r.dur = a->dur + b->dur + edge + wait;
 	r.tw = a->tw + b->tw + warp;
 	r.early = dsp_max64(b->early - delta, a->early) - wait;
@@ -167,6 +170,11 @@ void dsp_ls_run(dsp_ls *ls, dsp_indiv *x, const dsp_penalty *p, int maxr,
 		dsp_rng *rng);
 /* Number of move evaluations so far (for the tests). */
 long dsp_ls_evaluations(const dsp_ls *ls);
+
+/* routemin.c: x with one route fewer in out (1), or 0 if stop() came
+ * first; negative on error. */
+int dsp_routemin(dsp_ls *ls, const dsp_indiv *x, const dsp_penalty *pen,
+		 dsp_rng *rng, int (*stop)(void *), void *ctx, dsp_indiv *out);
 
 /* construct.c: greedy time-oriented insertion. */
 int dsp_construct_greedy(const dsp_instance *in, dsp_indiv *out);

@@ -77,12 +77,13 @@ static void record(hgs_t *h, const dsp_indiv *x, int *improved)
 static void manage_penalties(hgs_t *h)
 {
 	double fl = (double)h->nfeas_load / h->nsamples, ft = (double)h->nfeas_tw / h->nsamples;
+	/* Far below target: adapt faster, short runs cannot wait. */
 	if (fl < TARGET_FEAS - 0.05 && h->pen.load < 100000 * h->load_unit)
-		h->pen.load *= 1.2;
+		h->pen.load *= fl < 0.05 ? 1.5 : 1.2;
 	else if (fl > TARGET_FEAS + 0.05 && h->pen.load > 0.1 * h->load_unit)
 		h->pen.load *= 0.85;
 	if (ft < TARGET_FEAS - 0.05 && h->pen.tw < 100000)
-		h->pen.tw *= 1.2;
+		h->pen.tw *= ft < 0.05 ? 1.5 : 1.2;
 	else if (ft > TARGET_FEAS + 0.05 && h->pen.tw > 0.1)
 		h->pen.tw *= 0.85;
 	h->nfeas_load = h->nfeas_tw = h->nsamples = 0;
@@ -164,45 +165,57 @@ static int64_t total_demand(const dsp_instance *in)
 	return d;
 }
 
+/* Budget of the route-minimisation phase (hierarchical objective). */
+static int reduce_stop(void *ctx)
+{
+	hgs_t *h = ctx;
+	if (h->prm->max_iterations > 0)
+		return ++h->iter >= h->prm->max_iterations * 6 / 10;
+	return out_of_budget(h) || elapsed(h) >= 0.6 * h->prm->time_limit;
+}
+
+/* Hierarchical objective: remove routes one at a time while the ejection
+ * pool succeeds, then optimise distance at the best fleet size. */
+static int reduce_fleet(hgs_t *h)
+{
+	const dsp_instance *in = h->in;
+	int64_t cap = in->veh[0].capacity > 0 ? in->veh[0].capacity : 1;
+	int lb = (int)((total_demand(in) + cap - 1) / cap), ret, improved = 0;
+	if (lb < 1)
+		lb = 1;
+	while (h->have_best && h->best.nroutes - 1 >= lb && !reduce_stop(h)) {
+		dsp_penalty strong = {fmax(h->pen.load, 1.0) * 10, fmax(h->pen.tw, 1.0) * 10};
+		ret = dsp_routemin(h->ls, &h->best, &strong, &h->rng, reduce_stop, h, &h->child);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			break;
+		dsp_indiv_eval(&h->child, in, &h->pen);
+		record(h, &h->child, &improved);
+	}
+	if (h->have_best) {
+		h->maxr = h->best.nroutes;
+		return initial_population(h, &h->best);
+	}
+	return 0;
+}
+
 static int run(hgs_t *h)
 {
 	const dsp_instance *in = h->in;
-	int hier = h->prm->objective == DSP_OBJ_HIERARCHICAL && in->homogeneous;
-	int reducing = hier, ret, improved = 0;
-	int64_t cap = in->veh[0].capacity > 0 ? in->veh[0].capacity : 1;
-	int lb_routes = (int)((total_demand(in) + cap - 1) / cap);
-	if (lb_routes < 1)
-		lb_routes = 1;
-	double reduce_until = h->prm->time_limit > 0 ? 0.6 * h->prm->time_limit : 1e300;
-	long reduce_iter_until = h->prm->max_iterations > 0 ? h->prm->max_iterations * 6 / 10 : 0;
-
+	int ret, improved = 0;
 	h->maxr = in->nveh;
 	if ((ret = initial_population(h, NULL)))
 		return ret;
+	if (h->prm->objective == DSP_OBJ_HIERARCHICAL && in->homogeneous &&
+	    (ret = reduce_fleet(h)))
+		return ret;
+	/* Tiny instances converge to one solution fast: restart them sooner. */
+	long restart_after = (long)in->n * in->n * 20;
+	if (restart_after > RESTART_ITERS)
+		restart_after = RESTART_ITERS;
 	long since_improve = 0;
 	while (!out_of_budget(h)) {
-		if (reducing) {
-			int stop = (h->prm->max_iterations > 0 ? h->iter >= reduce_iter_until
-							     : elapsed(h) >= reduce_until);
-			if (h->have_best && h->best.nroutes <= h->maxr &&
-			    h->best.nroutes - 1 >= lb_routes && !stop) {
-				/* Feasible at the current limit: ask for one route less. */
-				h->maxr = h->best.nroutes - 1;
-				since_improve = 0;
-				if ((ret = initial_population(h, &h->best)))
-					return ret;
-				continue;
-			}
-			if (stop || (h->have_best && h->best.nroutes <= lb_routes)) {
-				reducing = 0;
-				if (h->have_best && h->maxr != h->best.nroutes) {
-					h->maxr = h->best.nroutes;
-					if ((ret = initial_population(h, &h->best)))
-						return ret;
-				}
-				continue;
-			}
-		}
 		const dsp_indiv *a = dsp_pop_tournament(h->pop, &h->rng);
 		const dsp_indiv *b = dsp_pop_tournament(h->pop, &h->rng);
 		dsp_crossover_ox(in, a, b, h->giant, &h->rng, h->scratch);
@@ -213,7 +226,7 @@ static int run(hgs_t *h)
 			return ret;
 		h->iter++;
 		since_improve = improved ? 0 : since_improve + 1;
-		if (since_improve >= RESTART_ITERS) {
+		if (since_improve >= restart_after) {
 			since_improve = 0;
 			if ((ret = initial_population(h, NULL)))
 				return ret;

@@ -83,7 +83,7 @@ void dsp_indiv_eval(dsp_indiv *x, const dsp_instance *in, const dsp_penalty *p)
 		x->overload += dsp_max64(s.load - vh->capacity, 0);
 		x->warp += s.tw + dsp_max64(s.dur - vh->max_dur, 0);
 	}
-	x->feasible = x->overload == 0 && x->warp == 0;
+	x->feasible = x->overload == 0 && x->warp == 0 && x->acost < DSP_FORBID;
 	x->pcost = dsp_indiv_pcost(x, p);
 }
 

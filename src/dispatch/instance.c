@@ -17,10 +17,10 @@ int dsp_instance_alloc(int n, int nnodes, int nveh, int nprof, dsp_instance **ou
 	in->homogeneous = 1;
 	for (int p = 0; p < nprof; p++) {
 		in->tmat[p] = calloc(nn * nn, sizeof(int32_t));
-		if (!in->tmat[p])
+		in->dmat[p] = calloc(nn * nn, sizeof(int32_t));
+		if (!in->tmat[p] || !in->dmat[p])
 			goto fail;
 	}
-	in->dmat = calloc(nn * nn, sizeof(int32_t));
 	in->early = calloc(nn, sizeof(int64_t));
 	in->late = calloc(nn, sizeof(int64_t));
 	in->service = calloc(nn, sizeof(int64_t));
@@ -30,7 +30,7 @@ int dsp_instance_alloc(int n, int nnodes, int nveh, int nprof, dsp_instance **ou
 	in->y = calloc(nn, sizeof(double));
 	in->ext_id = calloc(nn, sizeof(int));
 	in->veh = calloc((size_t)(nveh > 0 ? nveh : 1), sizeof(dsp_vehicle));
-	if (!in->dmat || !in->early || !in->late || !in->service || !in->demand ||
+	if (!in->early || !in->late || !in->service || !in->demand ||
 	    !in->skill || !in->x || !in->y || !in->ext_id || !in->veh)
 		goto fail;
 	*out = in;
@@ -45,9 +45,10 @@ void dsp_instance_finish(dsp_instance *in)
 {
 	size_t nn = (size_t)in->nnodes;
 	int64_t m = 1;
-	for (size_t k = 0; k < nn * nn; k++)
-		if (in->dmat[k] > m)
-			m = in->dmat[k];
+	for (int p = 0; p < in->nprof; p++)
+		for (size_t k = 0; k < nn * nn; k++)
+			if (in->dmat[p][k] > m)
+				m = in->dmat[p][k];
 	in->maxdist = m;
 }
 
@@ -55,9 +56,10 @@ void dsp_instance_free(dsp_instance *in)
 {
 	if (!in)
 		return;
-	for (int p = 0; p < DSP_MAXPROF; p++)
+	for (int p = 0; p < DSP_MAXPROF; p++) {
 		free(in->tmat[p]);
-	free(in->dmat);
+		free(in->dmat[p]);
+	}
 	free(in->early);
 	free(in->late);
 	free(in->service);

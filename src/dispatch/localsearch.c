@@ -19,6 +19,8 @@ static int64_t check_dd = INT64_MIN; /* debug build: verify the filter */
 /* Assignment cost of positions a..b (either order) of route r for vehicle v. */
 static inline int64_t piece_acost(dsp_ls *ls, const piece *p, int v)
 {
+	if (p->r < 0)
+		return ls->in->acost[(size_t)p->a * (size_t)ls->in->nveh + (size_t)v];
 	const lroute *rt = &ls->routes[p->r];
 	int lo = p->a < p->b ? p->a : p->b, hi = p->a < p->b ? p->b : p->a;
 	const int64_t *c = rt->acum + (size_t)v * (size_t)(ls->n + 2);
@@ -32,7 +34,19 @@ static double bound_route(dsp_ls *ls, int v, const piece *pc, int np)
 	const dsp_instance *in = ls->in;
 	int64_t dist = 0, load = 0, ac = 0;
 	int prev = -1;
+	if (in->nprof > 1)
+		return -1e300; /* pieces change speed between routes: no cheap bound */
 	for (int k = 0; k < np; k++) {
+		if (pc[k].r < 0) { /* a client outside every route */
+			int c = pc[k].a;
+			load += in->demand[c];
+			if (prev >= 0)
+				dist += in->dmat[0][(size_t)prev * (size_t)in->nnodes + (size_t)c];
+			prev = c;
+			if (in->acost)
+				ac += piece_acost(ls, &pc[k], v);
+			continue;
+		}
 		const lroute *rt = &ls->routes[pc[k].r];
 		int a = pc[k].a, b = pc[k].b, first = rt->nodes[a];
 		if (a <= b) {
@@ -43,7 +57,7 @@ static double bound_route(dsp_ls *ls, int v, const piece *pc, int np)
 			load += rt->cl[a] - (b > 0 ? rt->cl[b - 1] : 0);
 		}
 		if (prev >= 0)
-			dist += in->dmat[(size_t)prev * (size_t)in->nnodes + (size_t)first];
+			dist += in->dmat[0][(size_t)prev * (size_t)in->nnodes + (size_t)first];
 		prev = rt->nodes[b];
 		if (in->acost)
 			ac += piece_acost(ls, &pc[k], v);
@@ -56,9 +70,9 @@ double dsp_ls_eval_route(dsp_ls *ls, int v, const piece *pc, int np)
 {
 	const dsp_instance *in = ls->in;
 	int prof = in->veh[v].prof;
-	dsp_seg s = *seg_at(ls, prof, pc[0].r, pc[0].a, pc[0].b);
+	dsp_seg s = *piece_seg(ls, prof, &pc[0]);
 	for (int k = 1; k < np; k++)
-		s = dsp_seg_merge(in, prof, &s, seg_at(ls, prof, pc[k].r, pc[k].a, pc[k].b));
+		s = dsp_seg_merge(in, prof, &s, piece_seg(ls, prof, &pc[k]));
 	int64_t ac = 0;
 	if (in->acost)
 		for (int k = 0; k < np; k++)
@@ -106,8 +120,9 @@ static int route_update(dsp_ls *ls, int r)
 	rt->cl[0] = in->demand[rt->nodes[0]];
 	for (int k = 1; k < L; k++) {
 		size_t nn = (size_t)in->nnodes, a = (size_t)rt->nodes[k - 1], b = (size_t)rt->nodes[k];
-		rt->cd[k] = rt->cd[k - 1] + in->dmat[a * nn + b];
-		rt->rcd[k] = rt->rcd[k - 1] + in->dmat[b * nn + a];
+		const int32_t *dm = in->dmat[in->veh[rt->veh].prof];
+		rt->cd[k] = rt->cd[k - 1] + dm[a * nn + b];
+		rt->rcd[k] = rt->rcd[k - 1] + dm[b * nn + a];
 		rt->cl[k] = rt->cl[k - 1] + in->demand[b];
 	}
 	dsp_seg full = *seg_at(ls, in->veh[rt->veh].prof, r, 0, L - 1);
@@ -135,6 +150,10 @@ static int materialise(dsp_ls *ls, const piece *pc, int np, int *out)
 {
 	int k = 0;
 	for (int q = 0; q < np; q++) {
+		if (pc[q].r < 0) {
+			out[k++] = pc[q].a;
+			continue;
+		}
 		const int *nodes = ls->routes[pc[q].r].nodes;
 		if (pc[q].a <= pc[q].b)
 			for (int i = pc[q].a; i <= pc[q].b; i++)
@@ -146,7 +165,7 @@ static int materialise(dsp_ls *ls, const piece *pc, int np, int *out)
 	return k;
 }
 
-static void apply(dsp_ls *ls, int R, const piece *pr, int npr, int S,
+void dsp_ls_apply(dsp_ls *ls, int R, const piece *pr, int npr, int S,
 		  const piece *ps, int nps)
 {
 	int kr = materialise(ls, pr, npr, ls->buf1);
@@ -193,13 +212,13 @@ int dsp_ls_try_rewrite(dsp_ls *ls, int R, const piece *pr, int npr, int S,
 		nc += dsp_ls_eval_route(ls, vs, ps, nps);
 	if (nc - old > -EPS)
 		return 0;
-	apply(ls, R, pr, npr, S, ps, nps);
+	dsp_ls_apply(ls, R, pr, npr, S, ps, nps);
 	return 1;
 }
 
 static inline int64_t D(const dsp_ls *ls, int a, int b)
 {
-	return ls->in->dmat[(size_t)a * (size_t)ls->in->nnodes + (size_t)b];
+	return ls->in->dmat[0][(size_t)a * (size_t)ls->in->nnodes + (size_t)b];
 }
 
 /* Internal distance of positions a..b (a <= b), forward or reversed. */
@@ -454,7 +473,7 @@ static int build_neighbours(dsp_ls *ls)
 					      (double)in->late[a];
 				double warp = (double)in->early[a] + (double)in->service[a] + t -
 					      (double)in->late[b];
-				double g = in->dmat[ab] + 0.2 * (wait > 0 ? wait : 0) +
+				double g = in->dmat[0][ab] + 0.2 * (wait > 0 ? wait : 0) +
 					   1.0 * (warp > 0 ? warp : 0);
 				if (g < best)
 					best = g;
@@ -505,6 +524,10 @@ int dsp_ls_new(const dsp_instance *in, dsp_ls **out)
 	    !ls->sector_lo || !ls->sector_hi || !ls->angle)
 		goto fail;
 	dsp_ls_angles(ls);
+	/* SWAP* measured slower to converge on the Solomon and 200-customer
+	 * sets (time windows leave it few feasible exchanges): off unless
+	 * DSP_SWAPSTAR is set, for experiments. */
+	ls->no_swapstar = getenv("DSP_SWAPSTAR") == NULL;
 	for (int v = 0; v < in->nnodes; v++)
 		ls->nodeseg[v] = dsp_seg_node(in, v);
 	for (int r = 0; r < in->nveh; r++) {
@@ -567,9 +590,12 @@ void dsp_ls_free(dsp_ls *ls)
 
 long dsp_ls_evaluations(const dsp_ls *ls) { return ls->evals; }
 
-static int load(dsp_ls *ls, const dsp_indiv *x, int maxr)
+int dsp_ls_load(dsp_ls *ls, const dsp_indiv *x, int maxr)
 {
 	const dsp_instance *in = ls->in;
+	/* Clients of a partial solution (route minimisation) stay at -1. */
+	for (int u = 1; u <= ls->n; u++)
+		ls->route_of[u] = -1;
 	for (int r = 0; r < maxr; r++) {
 		ls->routes[r].len = 0;
 		ls->routes[r].veh = r;
@@ -591,7 +617,7 @@ static int load(dsp_ls *ls, const dsp_indiv *x, int maxr)
 	return 0;
 }
 
-static void store(dsp_ls *ls, dsp_indiv *x, int maxr)
+void dsp_ls_store(dsp_ls *ls, dsp_indiv *x, int maxr)
 {
 	int k = 0, q = 0;
 	for (int r = 0; r < maxr; r++) {
@@ -608,17 +634,10 @@ static void store(dsp_ls *ls, dsp_indiv *x, int maxr)
 	x->nroutes = q;
 }
 
-void dsp_ls_run(dsp_ls *ls, dsp_indiv *x, const dsp_penalty *p, int maxr,
-		dsp_rng *rng)
+void dsp_ls_optimise(dsp_ls *ls, int maxr, dsp_rng *rng)
 {
 	const dsp_instance *in = ls->in;
 	int n = ls->n;
-	if (maxr > ls->nslots)
-		maxr = ls->nslots;
-	ls->pen = *p;
-	ls->nmoves = 1;
-	if (load(ls, x, maxr))
-		return; /* out of memory: leave the individual as it was */
 	for (int u = 1; u <= n; u++) {
 		ls->order[u - 1] = u;
 		ls->last_tested[u] = -1;
@@ -636,12 +655,16 @@ void dsp_ls_run(dsp_ls *ls, dsp_indiv *x, const dsp_penalty *p, int maxr,
 		improved = 0;
 		for (int k = 0; k < n; k++) {
 			int u = ls->order[k];
+			if (ls->route_of[u] < 0)
+				continue;
 			long last = ls->last_tested[u];
 			ls->last_tested[u] = ls->nmoves;
 			const int *nb = ls->neigh + (size_t)u * GRANULAR;
 			for (int q = 0; q < ls->nneigh[u]; q++) {
 				int v = nb[q];
 				int R = ls->route_of[u], S = ls->route_of[v];
+				if (S < 0)
+					continue;
 				if (loop > 0 && ls->routes[R].mod <= last && ls->routes[S].mod <= last)
 					continue;
 				if (try_pair(ls, u, S, ls->pos_of[v])) {
@@ -666,7 +689,7 @@ void dsp_ls_run(dsp_ls *ls, dsp_indiv *x, const dsp_penalty *p, int maxr,
 			}
 		}
 		/* SWAP* between routes whose polar sectors overlap. */
-		for (int R = 0; R < maxr; R++) {
+		for (int R = 0; R < (ls->no_swapstar ? 0 : maxr); R++) {
 			long last = ls->swap_tested[R];
 			ls->swap_tested[R] = ls->nmoves;
 			if (!ls->routes[R].len)
@@ -681,6 +704,18 @@ void dsp_ls_run(dsp_ls *ls, dsp_indiv *x, const dsp_penalty *p, int maxr,
 			}
 		}
 	}
-	store(ls, x, maxr);
-	dsp_indiv_eval(x, in, p);
+}
+
+void dsp_ls_run(dsp_ls *ls, dsp_indiv *x, const dsp_penalty *p, int maxr,
+		dsp_rng *rng)
+{
+	if (maxr > ls->nslots)
+		maxr = ls->nslots;
+	ls->pen = *p;
+	ls->nmoves = 1;
+	if (dsp_ls_load(ls, x, maxr))
+		return; /* out of memory: leave the individual as it was */
+	dsp_ls_optimise(ls, maxr, rng);
+	dsp_ls_store(ls, x, maxr);
+	dsp_indiv_eval(x, ls->in, p);
 }

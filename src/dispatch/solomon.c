@@ -97,12 +97,12 @@ static int build_matrices(dsp_instance *in, char *err, size_t errlen)
 			size_t k = (size_t)i * (size_t)nn + (size_t)j;
 			if (in->objective == DSP_OBJ_HIERARCHICAL) {
 				/* Times round up: feasible here => feasible in doubles. */
-				in->dmat[k] = (int32_t)llround(d * in->scale);
+				in->dmat[0][k] = (int32_t)llround(d * in->scale);
 				in->tmat[0][k] = (int32_t)ceil(d * in->scale);
 			} else {
 				/* Convention: floor(10 d) / 10, exact in tenths. */
-				in->dmat[k] = (int32_t)floor(d * 10.0);
-				in->tmat[0][k] = in->dmat[k];
+				in->dmat[0][k] = (int32_t)floor(d * 10.0);
+				in->tmat[0][k] = in->dmat[0][k];
 			}
 		}
 	return 0;

@@ -53,7 +53,7 @@ int dsp_solution_evaluate(const dsp_instance *in, dsp_solution *s)
 			feasible = 0;
 	}
 	free(seen);
-	s->feasible = feasible && nvis == in->n;
+	s->feasible = feasible && nvis == in->n && ac < DSP_FORBID;
 	/* Hierarchical benchmark figures are quoted in double precision. */
 	if (in->objective == DSP_OBJ_HIERARCHICAL && !in->visit_of)
 		s->distance = exact;

@@ -16,6 +16,12 @@
 #include "dispatch/dsp_internal.h"
 
 #define MAXN 8
+#ifndef TINY_COUNT
+#define TINY_COUNT 16   /* instances per objective; kept small for ASan */
+#endif
+#ifndef TINY_ITERS
+#define TINY_ITERS 5000
+#endif
 
 typedef struct {
 	int n, cap;
@@ -164,7 +170,7 @@ static void test_tiny_optimal(void **state)
 {
 	(void)state;
 	int checked = 0;
-	for (unsigned seed = 1; checked < 24; seed++) {
+	for (unsigned seed = 1; checked < TINY_COUNT; seed++) {
 		tiny_t t;
 		gen(&t, 5 + (int)(seed % 4), seed);
 		/* Skip instances the parser rejects (unreachable customers). */
@@ -182,7 +188,7 @@ static void test_tiny_optimal(void **state)
 			brute_force(&t, hier, &bf_routes, &bf_cost);
 			assert_true(bf_cost >= 0);
 			dsp_solution sol;
-			solve_tiny(&t, hier, 3000, seed, &sol);
+			solve_tiny(&t, hier, TINY_ITERS, seed, &sol);
 			assert_true(sol.feasible);
 			if (hier)
 				assert_int_equal(sol.nroutes, bf_routes);
@@ -222,7 +228,7 @@ static void test_c101_short(void **state)
 	assert_int_equal(dsp_read_solomon(path, DSP_OBJ_DISTANCE, &in, err, sizeof(err)), 0);
 	dsp_params p;
 	dsp_params_default(&p);
-	p.time_limit = 2;
+	p.time_limit = 1;
 	dsp_solution sol;
 	assert_int_equal(dsp_solve(in, &p, &sol), 0);
 	assert_true(sol.feasible);

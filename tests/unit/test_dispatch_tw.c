@@ -156,10 +156,10 @@ static void test_distance_convention(void **state)
 	dsp_instance *in = NULL;
 	char err[128];
 	assert_int_equal(dsp_parse_solomon(txt, strlen(txt), DSP_OBJ_DISTANCE, &in, err, sizeof(err)), 0);
-	assert_int_equal(in->dmat[1], 14); /* floor(10 * 1.41421) */
+	assert_int_equal(in->dmat[0][1], 14); /* floor(10 * 1.41421) */
 	dsp_instance_free(in);
 	assert_int_equal(dsp_parse_solomon(txt, strlen(txt), DSP_OBJ_HIERARCHICAL, &in, err, sizeof(err)), 0);
-	assert_int_equal(in->dmat[1], 141421);
+	assert_int_equal(in->dmat[0][1], 141421);
 	assert_int_equal(in->tmat[0][1], 141422); /* rounded up: conservative */
 	dsp_instance_free(in);
 }

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# make bench: the foundation's speed figures, each beside its reference measured in the same run,
+# on a demo district of $SCALE residents (default 1,000,000). Prints a table and writes it to
+# docs/BENCHMARKS.md. Only 127.0.0.1 is ever targeted.
+#   SCALE=N     residents in the benchmark database (reused from bench/out/ unless FRESH=1)
+#   DUR=S       seconds per wrk run (default 10); RUNS=K  runs per figure, median reported (default 3)
+#   IMPORT=N    rows in the import benchmark (default 1,000,000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build/release}
+BIN="$PWD/$BUILD/shequ"
+OUT="$PWD/bench/out"
+SCALE=${SCALE:-1000000}
+DUR=${DUR:-10}
+RUNS=${RUNS:-3}
+IMPORT=${IMPORT:-1000000}
+CONN=64
+PW=Bench2026pass
+PORT=18901
+NGINX_PORT=18902
+mkdir -p "$OUT/www"
+DB="$OUT/bench-$SCALE.db"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$OUT/nginx.pid" ] && kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true; }
+trap cleanup EXIT
+
+if [ ! -f "$DB" ] || [ -n "${FRESH:-}" ]; then
+  rm -f "$DB" "$DB"-* "$DB.key"
+  echo "== building the demo district with $SCALE residents"
+  "$BIN" demo --db "sqlite:$DB" --password "$PW" --scale "$SCALE" | tail -3
+fi
+
+echo "== starting shequ and nginx on 127.0.0.1"
+SHEQU_QUIET_ACCESS=1 "$BIN" serve --db "sqlite:$DB" --listen "127.0.0.1:$PORT" --threads "$(nproc)" 2>"$OUT/serve.log" &
+pids+=($!)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
+CJ="$OUT/cookies"
+curl -sf -c "$CJ" -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" -d "{\"username\":\"district_admin\",\"password\":\"$PW\"}" >/dev/null
+CSRF=$(curl -sf -b "$CJ" "http://127.0.0.1:$PORT/api/v1/auth/me" | sed -E 's/.*"csrf_token":"([^"]+)".*/\1/')
+TOKEN=$(curl -sf -b "$CJ" -H "X-CSRF-Token: $CSRF" -X POST "http://127.0.0.1:$PORT/api/v1/auth/tokens" \
+        -d '{"label":"bench","days":1}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+
+# paths: 10,000 random residents; every community's first page of 20
+sqlite3 "$DB" "SELECT '/api/v1/persons/' || id FROM persons WHERE deleted_at IS NULL ORDER BY random() LIMIT 10000" > "$OUT/person-paths"
+sqlite3 "$DB" "SELECT '/api/v1/persons?org_id=' || id || '&per_page=20' FROM org_units WHERE level = 'community'" > "$OUT/list-paths"
+curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$(head -1 "$OUT/person-paths")" > "$OUT/www/person.json"
+curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$(head -1 "$OUT/list-paths")" > "$OUT/www/list.json"
+PERSON_BYTES=$(stat -c %s "$OUT/www/person.json")
+LIST_BYTES=$(stat -c %s "$OUT/www/list.json")
+
+cat > "$OUT/nginx.conf" <<NGX
+worker_processes $(nproc);
+pid $OUT/nginx.pid;
+error_log $OUT/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  types { application/json json; }
+  server { listen 127.0.0.1:$NGINX_PORT; root $OUT/www; }
+}
+NGX
+nginx -c "$OUT/nginx.conf" -p "$OUT"
+sleep 0.3
+
+# wrk, median of RUNS runs: prints "req/s p50_ms p99_ms". usage: wrk_median URL [PATHS_FILE TOKEN]
+wrk_median() {
+  local url=$1; shift
+  local script=()
+  [ $# -gt 0 ] && script=(-s bench/wrk-paths.lua "$url" -- "$@") || script=("$url")
+  local results=()
+  for _ in $(seq "$RUNS"); do
+    local o
+    o=$(wrk -t2 -c$CONN -d"${DUR}s" --latency "${script[@]}")
+    local rps p50 p99
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$o")
+    p50=$(awk '$1=="50%" {print $2}' <<<"$o")
+    p99=$(awk '$1=="99%" {print $2}' <<<"$o")
+    results+=("$rps $(ms "$p50") $(ms "$p99")")
+  done
+  printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.2f", n }'; }
+
+echo "== GET /api/v1/persons/{id} ($PERSON_BYTES bytes) vs nginx static file of the same size"
+NGX_P=$(wrk_median "http://127.0.0.1:$NGINX_PORT/person.json")
+SQ_P=$(wrk_median "http://127.0.0.1:$PORT" "$OUT/person-paths" "$TOKEN")
+echo "   nginx: $NGX_P   shequ: $SQ_P"
+echo "== 20-row list filtered by community ($LIST_BYTES bytes) vs nginx"
+NGX_L=$(wrk_median "http://127.0.0.1:$NGINX_PORT/list.json")
+SQ_L=$(wrk_median "http://127.0.0.1:$PORT" "$OUT/list-paths" "$TOKEN")
+echo "   nginx: $NGX_L   shequ: $SQ_L"
+cleanup
+pids=()
+
+echo "== importing $IMPORT residents from CSV (full validation, encryption, hashing) vs sqlite3 .import"
+IDB="$OUT/import.db"
+rm -f "$IDB" "$IDB"-* "$IDB.key" "$OUT/import-ref.db"
+"$BIN" demo --db "sqlite:$IDB" --password "$PW" --scale 100 >/dev/null
+GRIDS=$(sqlite3 "$IDB" "SELECT group_concat(code) FROM org_units WHERE level = 'grid'")
+node bench/gen-persons.mjs "$IMPORT" "$OUT/import.csv" "$GRIDS"
+t0=$(date +%s.%N)
+"$BIN" import persons "$OUT/import.csv" --db "sqlite:$IDB" > "$OUT/import.out" 2>&1
+t1=$(date +%s.%N)
+grep -q '"imported": '"$IMPORT" "$OUT/import.out" || { echo "import failed:"; head -40 "$OUT/import.out"; exit 1; }
+t2=$(date +%s.%N)
+sqlite3 "$OUT/import-ref.db" ".import --csv $OUT/import.csv persons"
+t3=$(date +%s.%N)
+IMP_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
+REF_S=$(awk -v a="$t2" -v b="$t3" 'BEGIN{printf "%.2f", b-a}')
+IMP_RPS=$(awk -v n="$IMPORT" -v s="$IMP_S" 'BEGIN{printf "%.0f", n/s}')
+REF_RPS=$(awk -v n="$IMPORT" -v s="$REF_S" 'BEGIN{printf "%.0f", n/s}')
+echo "   shequ import: ${IMP_S}s ($IMP_RPS rows/s)   sqlite3 .import: ${REF_S}s ($REF_RPS rows/s)"
+
+read -r np50 _ _ <<<"$NGX_P"; read -r sp50 sp_p50 sp_p99 <<<"$SQ_P"
+read -r nl50 _ _ <<<"$NGX_L"; read -r sl50 _ sl_p99 <<<"$SQ_L"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN{ if ((dir=="ge" && v>=t) || (dir=="le" && v<=t)) print "met"; else print "NOT met" }'; }
+R_P=$(ratio "$sp50" "$np50"); R_L=$(ratio "$sl50" "$nl50")
+TABLE=$(cat <<TXT
+| figure | shequ | reference (same run) | ratio | target | |
+|---|---|---|---|---|---|
+| GET /api/v1/persons/{id}, req/s ($CONN connections) | $sp50 | nginx, static file of $PERSON_BYTES bytes: $np50 | $R_P | >= 0.6 | $(verdict "$R_P" 0.6 ge) |
+| 20-row list filtered by community, req/s | $sl50 | nginx, static file of $LIST_BYTES bytes: $nl50 | $R_L | >= 0.4 | $(verdict "$R_L" 0.4 ge) |
+| p99 latency of GET /persons/{id} at $CONN connections, ms | $sp_p99 | (p50 $sp_p50 ms) | | <= 10 | $(verdict "$sp_p99" 10 le) |
+| p99 latency of the community list, ms | $sl_p99 | | | | |
+| import of $IMPORT residents from CSV, rows/s | $IMP_RPS (${IMP_S} s) | sqlite3 shell .import of the same file: $REF_RPS (${REF_S} s) | $(ratio "$IMP_RPS" "$REF_RPS") | >= 200,000 | $(verdict "$IMP_RPS" 200000 ge) |
+TXT
+)
+echo
+echo "$TABLE"
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`make bench\` ($(date -u +%Y-%m-%d), $(nproc) cores shared with the load generator, SCALE=$SCALE residents,"
+  echo "wrk -t2 -c$CONN, median of $RUNS runs of ${DUR}s each). Every figure stands beside its reference measured in"
+  echo "the same run on the same machine; the machine is shared and noisy, so read the ratios."
+  echo
+  echo "$TABLE"
+  echo
+  if [ -f docs/BENCHMARKS-notes.md ]; then cat docs/BENCHMARKS-notes.md; fi
+  if [ -f docs/BENCHMARKS-dispatch.md ]; then echo; cat docs/BENCHMARKS-dispatch.md; fi
+} > docs/BENCHMARKS.md
+echo
+echo "written to docs/BENCHMARKS.md"
