@@ -17,5 +17,9 @@ build/dispatch/dsp-plan: bench/dispatch/plan_main.c $(DSP_SRC) $(DSP_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(DSP_CFLAGS) -o $@ bench/dispatch/plan_main.c $(DSP_SRC) -lm
 
-bench-dispatch: build/dispatch/dsp-plan
+build/dispatch/dsp-homecare-bench: bench/dispatch/homecare_bench.c $(DSP_SRC) $(DSP_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(DSP_CFLAGS) -o $@ bench/dispatch/homecare_bench.c $(DSP_SRC) -lm
+
+bench-dispatch: build/dispatch/dsp-plan build/dispatch/dsp-homecare-bench
 	bash bench/dispatch/run.sh $(if $(FULL),--full,)

@@ -470,6 +470,16 @@ int crud_order(req *r, const struct resource *res, sqlb *q) {
     return 0;
 }
 
+int crud_select(req *r, const struct resource *res, sqlb *q, sqlb *where) {
+    sqlb_init(where, &r->a);
+    sqlb_init(q, &r->a);
+    if (crud_where(r, res, where)) return 1;
+    sqlb_sql(q, "SELECT ");
+    sqlb_sql(q, resource_select_cols(res, &r->a));
+    sqlb_append(q, where);
+    return crud_order(r, res, q) ? 1 : 0;
+}
+
 static int read_allowed(req *r, const struct resource *res) {
     if (res->flags & R_GLOBAL_READ) return 1;
     return principal_can(r->who, resource_read_perm(res, &r->a));
@@ -485,16 +495,8 @@ int crud_list(req *r) {
         bad_filter(r, "per_page", "每页条数应在 1 到 500 之间", "per_page must be between 1 and 500");
         return 0;
     }
-    sqlb where;
-    sqlb_init(&where, &r->a);
-    if (crud_where(r, res, &where)) return 0;
-
-    sqlb q;
-    sqlb_init(&q, &r->a);
-    sqlb_sql(&q, "SELECT ");
-    sqlb_sql(&q, resource_select_cols(res, &r->a));
-    sqlb_append(&q, &where);
-    if (crud_order(r, res, &q)) return 0;
+    sqlb where, q;
+    if (crud_select(r, res, &q, &where)) return 0;
     sqlb_sql(&q, " LIMIT ");
     sqlb_val(&q, sv_int(per_page));
     sqlb_sql(&q, " OFFSET ");
@@ -576,6 +578,11 @@ int crud_get(req *r) {
 }
 
 /* ---------- write ---------- */
+
+static int resp_stale(req *r) {
+    return resp_error(r, 412, "stale_version", "记录已被他人修改，请刷新后重试",
+                      "The record was changed by someone else; reload and try again");
+}
 
 static json_t *public_copy(json_t *rec) {
     if (!rec) return NULL;
@@ -722,9 +729,7 @@ static int respond_save_error(req *r, struct write_ctx *w, int rc) {
         }
         return respond_validation(r, w->errors, w->error_codes);
     }
-    if (rc == SAVE_STALE)
-        return resp_error(r, 412, "stale_version", "记录已被他人修改，请刷新后重试",
-                          "The record was changed by someone else; reload and try again");
+    if (rc == SAVE_STALE) return resp_stale(r);
     if (rc == SAVE_NOT_FOUND) return resp_error(r, 404, "not_found", "记录不存在", "No such record");
     return resp_db_error(r, rc);
 }
@@ -770,16 +775,25 @@ int64_t if_match_version(req *r) {
     return v;
 }
 
+/* The record the caller is about to change: NULL after answering 404 (absent or out of scope)
+ * or 403 (readable but not writable). */
+static json_t *load_for_write(req *r, const struct resource *res, int64_t id, const char *zh, const char *en) {
+    json_t *before = record_load(r, res, id, 0);
+    if (!before) { resp_error(r, 404, "not_found", "记录不存在", "No such record"); return NULL; }
+    if (!record_writable(r, res, before)) {
+        json_decref(before);
+        resp_error(r, 403, "forbidden", zh, en);
+        return NULL;
+    }
+    return before;
+}
+
 int crud_update(req *r) {
     const struct resource *res = r->res;
     if (res->flags & R_NO_UPDATE) return resp_error(r, 405, "method_not_allowed", "该类记录不能修改", "Records of this kind cannot be changed");
     int64_t id = req_param_id(r, 0);
-    json_t *before = record_load(r, res, id, 0);
-    if (!before) return resp_error(r, 404, "not_found", "记录不存在", "No such record");
-    if (!record_writable(r, res, before)) {
-        json_decref(before);
-        return resp_error(r, 403, "forbidden", "没有权限修改此记录", "Not permitted to change this record");
-    }
+    json_t *before = load_for_write(r, res, id, "没有权限修改此记录", "Not permitted to change this record");
+    if (!before) return 0;
     int64_t ver = if_match_version(r);
     if (ver == 0) { json_decref(before); return resp_error(r, 428, "precondition_required", "修改记录须带 If-Match 请求头（记录版本号）", "Send If-Match with the record's version"); }
     if (ver < 0) { json_decref(before); return resp_error(r, 400, "bad_if_match", "If-Match 格式不正确", "Malformed If-Match header"); }
@@ -787,8 +801,7 @@ int crud_update(req *r) {
     if (!in) { json_decref(before); return 0; }
     if (ver != json_integer_value(json_object_get(before, "version"))) {
         json_decref(before);
-        return resp_error(r, 412, "stale_version", "记录已被他人修改，请刷新后重试",
-                          "The record was changed by someone else; reload and try again");
+        return resp_stale(r);
     }
     struct colvals cols;
     struct write_ctx w;
@@ -821,12 +834,8 @@ int crud_delete(req *r) {
     const struct resource *res = r->res;
     if (res->flags & R_NO_DELETE) return resp_error(r, 405, "method_not_allowed", "该类记录不能删除", "Records of this kind cannot be deleted");
     int64_t id = req_param_id(r, 0);
-    json_t *before = record_load(r, res, id, 0);
-    if (!before) return resp_error(r, 404, "not_found", "记录不存在", "No such record");
-    if (!record_writable(r, res, before)) {
-        json_decref(before);
-        return resp_error(r, 403, "forbidden", "没有权限删除此记录", "Not permitted to delete this record");
-    }
+    json_t *before = load_for_write(r, res, id, "没有权限删除此记录", "Not permitted to delete this record");
+    if (!before) return 0;
     const char *reason = req_query(r, "reason");
     if (r->body_len) {
         json_t *in = req_json(r);
@@ -846,7 +855,7 @@ int crud_delete(req *r) {
     if (ver < 0) { json_decref(before); return resp_error(r, 400, "bad_if_match", "If-Match 格式不正确", "Malformed If-Match header"); }
     if (ver > 0 && ver != json_integer_value(json_object_get(before, "version"))) {
         json_decref(before);
-        return resp_error(r, 412, "stale_version", "记录已被他人修改，请刷新后重试", "The record was changed by someone else; reload and try again");
+        return resp_stale(r);
     }
     struct colvals cols;
     struct write_ctx w;

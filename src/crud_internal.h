@@ -14,6 +14,8 @@ json_t *record_public(json_t *rec);
 /* " FROM table t WHERE ..." with scope, filters and q; returns 1 after responding 400. */
 int crud_where(req *r, const struct resource *res, sqlb *q);
 int crud_order(req *r, const struct resource *res, sqlb *q);
+/* SELECT <columns> + crud_where + crud_order in q, the WHERE part alone in where (for counts). */
+int crud_select(req *r, const struct resource *res, sqlb *q, sqlb *where);
 int64_t if_match_version(req *r);
 int record_writable(req *r, const struct resource *res, json_t *rec);
 

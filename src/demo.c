@@ -20,7 +20,7 @@
 #define CITY_CENTRES 39
 #define AREA_1000 53
 #define AREA_500 66
-#define HH_PER_GRID 400
+#define HH_PER_GRID 420
 
 struct unit { int64_t id; char code[20]; char name[96]; char path[128]; };
 
@@ -290,9 +290,11 @@ int demo_build(db *d, long persons, unsigned long long seed, const char *passwor
         if (ci == COMMUNITIES - 1) quota = persons - n_persons;
         if (quota < 1) quota = 1;
         long households_est = quota * 10 / 28;                 /* about 2.8 persons per household */
+        /* about HH_PER_GRID households a grid (300-500 at full scale) */
         int grids = (int)((households_est + HH_PER_GRID / 2) / HH_PER_GRID);
         if (grids < 1) grids = 1;
-        long made = 0;
+        /* grids share the community's households evenly: 300-500 each at full scale */
+        long hh_left = households_est > 0 ? households_est : 1;
         for (int g = 0; g < grids; g++) {
             char gname[128], gcode[24];
             snprintf(gname, sizeof gname, "%s第%d网格", name, g + 1);
@@ -301,11 +303,12 @@ int demo_build(db *d, long persons, unsigned long long seed, const char *passwor
             if (insert_unit(c, &com, "grid", gcode, gname, "网格", NULL, 0, NULL, &grid) < 0) goto fail;
             if (ci == 0 && g == 0) first_grid = grid;
             n_grids++;
-            long grid_quota = g == grids - 1 ? quota - made : quota / grids;
+            long grid_hh = hh_left / (grids - g);
+            if (grid_hh < 1) grid_hh = 1;
+            hh_left -= grid_hh;
             int bno = 0, in_building = 0, cap = 0;
             int64_t building = 0;
-            long grid_made = 0;
-            while (grid_made < grid_quota) {
+            for (long hh = 0; hh < grid_hh; hh++) {
                 if (in_building >= cap) {
                     char bname[96], addr[160];
                     bno++;
@@ -320,7 +323,6 @@ int demo_build(db *d, long persons, unsigned long long seed, const char *passwor
                 }
                 struct demo_household h;
                 demo_household_make(&rng, 105 + 410000, today_s, &seq, &h);
-                if (h.size > grid_quota - grid_made && grid_made > 0) h.size = (int)(grid_quota - grid_made);
                 in_building++;
                 char addr[200], hhno[32];
                 int unit = in_building <= cap / 2 ? 1 : 2, pos = (in_building - 1) % (cap / 2);
@@ -328,10 +330,8 @@ int demo_build(db *d, long persons, unsigned long long seed, const char *passwor
                 snprintf(hhno, sizeof hhno, "%s%06lld", code + 6, (long long)(n_households + 1));
                 if (insert_household(c, &grid, building, hhno, addr, &h, &seq)) goto fail;
                 n_households++;
-                grid_made += h.size;
                 n_persons += h.size;
             }
-            made += grid_made;
             if (g % 3 == 0 && grids > 1) {            /* shops and offices the grid staff inspect */
                 char bname[96], addr[160];
                 demo_building_name(&rng, (int)(g + 1), 1, bname, sizeof bname);

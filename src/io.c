@@ -53,15 +53,8 @@ static int crud_export(req *r, enum tab_format fmt) {
     if (!(res->flags & R_EXPORT)) return resp_error(r, 405, "method_not_allowed", "该类记录不支持导出", "Records of this kind cannot be exported");
     if (!(res->flags & R_GLOBAL_READ) && !principal_can(r->who, resource_read_perm(res, &r->a)))
         return resp_error(r, 403, "forbidden", "没有权限导出", "Not permitted");
-    sqlb where;
-    sqlb_init(&where, &r->a);
-    if (crud_where(r, res, &where)) return 0;
-    sqlb q;
-    sqlb_init(&q, &r->a);
-    sqlb_sql(&q, "SELECT ");
-    sqlb_sql(&q, resource_select_cols(res, &r->a));
-    sqlb_append(&q, &where);
-    if (crud_order(r, res, &q)) return 0;
+    sqlb where, q;
+    if (crud_select(r, res, &q, &where)) return 0;
 
     char path[] = "/tmp/shequ-export-XXXXXX";
     int tmpfd = mkstemp(path);

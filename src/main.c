@@ -86,6 +86,22 @@ static int migrate_db(db *d) {
 static const struct option common_long[] = {
     {"db", required_argument, 0, 'd'}, {"config", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 
+/* For commands whose only options are the common ones: parses them, loads the configuration.
+ * Returns -1 to go on, else the exit code (help printed, or a usage error). */
+static int parse_common_only(int argc, char **argv, const char *help, struct common *cm) {
+    struct config ov;
+    int have_db = 0, c;
+    while ((c = getopt_long(argc, argv, "", common_long, NULL)) != -1) {
+        if (common_opt(cm, c, optarg, &ov, &have_db)) continue;
+        if (c == 'h') { fputs(help, stdout); return 0; }
+        fputs(help, stderr);
+        return 2;
+    }
+    if (load_config(cm)) return 1;
+    if (have_db) snprintf(cm->cfg.db, sizeof cm->cfg.db, "%s", ov.db);
+    return -1;
+}
+
 /* ---------- serve ---------- */
 
 static int cmd_serve(int argc, char **argv) {
@@ -132,16 +148,8 @@ static int cmd_serve(int argc, char **argv) {
 static int cmd_migrate(int argc, char **argv) {
     static const char *help = "Usage: shequ migrate [--db URL] [--config FILE]\nCreates or upgrades the schema and seeds dictionaries, roles and the Zhengzhou divisions.\n";
     struct common cm = {0};
-    struct config ov;
-    int have_db = 0, c;
-    while ((c = getopt_long(argc, argv, "", common_long, NULL)) != -1) {
-        if (common_opt(&cm, c, optarg, &ov, &have_db)) continue;
-        if (c == 'h') { fputs(help, stdout); return 0; }
-        fputs(help, stderr);
-        return 2;
-    }
-    if (load_config(&cm)) return 1;
-    if (have_db) snprintf(cm.cfg.db, sizeof cm.cfg.db, "%s", ov.db);
+    int ex = parse_common_only(argc, argv, help, &cm);
+    if (ex >= 0) return ex;
     db *d;
     if (open_db(&cm.cfg, 1, &d, 0)) return 1;
     int rc = migrate_db(d);
@@ -474,17 +482,9 @@ static int cmd_audit(int argc, char **argv) {
         return 2;
     }
     struct common cm = {0};
-    struct config ov;
-    int have_db = 0, c;
     optind = 2;
-    while ((c = getopt_long(argc, argv, "", common_long, NULL)) != -1) {
-        if (common_opt(&cm, c, optarg, &ov, &have_db)) continue;
-        if (c == 'h') { fputs(help, stdout); return 0; }
-        fputs(help, stderr);
-        return 2;
-    }
-    if (load_config(&cm)) return 1;
-    if (have_db) snprintf(cm.cfg.db, sizeof cm.cfg.db, "%s", ov.db);
+    int ex = parse_common_only(argc, argv, help, &cm);
+    if (ex >= 0) return ex;
     db *d;
     if (open_db(&cm.cfg, 1, &d, 0)) return 1;
     db_conn *conn = db_acquire(d);
@@ -502,17 +502,9 @@ static int cmd_audit(int argc, char **argv) {
 static int cmd_backup(int argc, char **argv) {
     static const char *help = "Usage: shequ backup FILE [--db URL]\nCopies the live database to FILE while the server keeps running (SQLite online backup).\nBack up the key file (PATH.key) too.\n";
     struct common cm = {0};
-    struct config ov;
-    int have_db = 0, c;
-    while ((c = getopt_long(argc, argv, "", common_long, NULL)) != -1) {
-        if (common_opt(&cm, c, optarg, &ov, &have_db)) continue;
-        if (c == 'h') { fputs(help, stdout); return 0; }
-        fputs(help, stderr);
-        return 2;
-    }
+    int ex = parse_common_only(argc, argv, help, &cm);
+    if (ex >= 0) return ex;
     if (argc - optind != 1) { fputs(help, stderr); return 2; }
-    if (load_config(&cm)) return 1;
-    if (have_db) snprintf(cm.cfg.db, sizeof cm.cfg.db, "%s", ov.db);
     db *d;
     if (open_db(&cm.cfg, 1, &d, 0)) return 1;
     db_conn *conn = db_acquire(d);

@@ -5,7 +5,7 @@
 # and report.mjs turns the results into docs/BENCHMARKS-dispatch.md.
 #   bash bench/dispatch/run.sh            representative subset
 #   bash bench/dispatch/run.sh --full     all instances
-#   bash bench/dispatch/run.sh --full --only solomon|gh200|hier
+#   bash bench/dispatch/run.sh --full --only solomon|gh200|hier|homecare
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=build/dispatch/dsp-plan
@@ -17,11 +17,15 @@ while (($#)); do
   case "$1" in
     --full) FULL=1 ;;
     --only) ONLY="$2"; shift ;;
-    *) echo "usage: run.sh [--full] [--only solomon|gh200|hier]" >&2; exit 2 ;;
+    *) echo "usage: run.sh [--full] [--only solomon|gh200|hier|homecare]" >&2; exit 2 ;;
   esac
   shift
 done
 [ -x "$BIN" ] || make -s build/dispatch/dsp-plan
+# Run a private copy: a rebuild during a long run must not change the solver.
+mkdir -p "$OUT"
+cp "$BIN" "$OUT/dsp-plan.bin"
+BIN="$OUT/dsp-plan.bin"
 
 SUB_SOLOMON="C101 C104 C201 C205 R101 R104 R108 R112 R201 R205 R208 R211 RC101 RC105 RC108 RC201 RC205 RC208"
 SUB_GH="C1_2_1 C2_2_5 R1_2_3 R2_2_7 RC1_2_4 RC2_2_8"
@@ -41,7 +45,7 @@ run_section() { # name dir objective seconds
   for inst in $(list "$dir"); do
     local f="$DATA/$dir/$inst.txt"
     set +e
-    nice -n 10 "$BIN" --solomon "$f" --time-limit "$secs" --seed 1 --objective "$obj" --trace \
+    nice -n 10 "$BIN" --solomon "$f" --time-limit "$secs" --cpu-time --seed 1 --objective "$obj" --trace \
       > "$d/$inst.sol" 2> "$d/$inst.trace"
     node bench/dispatch/check.mjs "$f" "$d/$inst.sol" "$obj" > "$d/$inst.check"
     set -e
@@ -50,13 +54,22 @@ run_section() { # name dir objective seconds
   echo "$obj $secs $FULL" > "$d/params"
 }
 
-sections=(solomon gh200 hier)
+run_homecare() {
+  local d="$OUT/homecare"
+  rm -rf "$d"; mkdir -p "$d"
+  make -s build/dispatch/dsp-homecare-bench
+  nice -n 10 build/dispatch/dsp-homecare-bench 10 > "$d/table.md" 2> "$d/errors.txt" || true
+  cat "$d/table.md"
+}
+
+sections=(solomon gh200 hier homecare)
 [ -n "$ONLY" ] && sections=("$ONLY")
 for s in "${sections[@]}"; do
   case "$s" in
     solomon) run_section solomon solomon distance 10 ;;
     gh200) run_section gh200 gh200 distance 30 ;;
     hier) run_section hier solomon hierarchical 10 ;;
+    homecare) run_homecare ;;
   esac
 done
 node bench/dispatch/report.mjs "$OUT" "$DATA" > docs/BENCHMARKS-dispatch.md

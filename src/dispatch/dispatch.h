@@ -37,7 +37,9 @@ const char *dsp_instance_name(const dsp_instance *inst);
 int dsp_instance_client_id(const dsp_instance *inst, int i);
 
 typedef struct {
-	double time_limit;    /* wall-clock seconds; <= 0 means no limit */
+	double time_limit;    /* seconds; <= 0 means no limit */
+	int cpu_time;         /* count the limit in process CPU time, not wall clock
+	                       * (benchmarks on a shared machine) */
 	long max_iterations;  /* genetic iterations; 0 = no limit (exact replay) */
 	uint64_t seed;
 	int objective;        /* enum dsp_objective */
@@ -55,8 +57,12 @@ typedef struct {
 	int *route_vehicle; /* vehicle slot of each route */
 	double distance;    /* travel distance in the objective's convention */
 	double cost;        /* distance plus model costs (continuity, ...) */
-	int feasible;
+	int feasible;       /* every visit not listed below is served, all rules hold */
 	long iterations;
+	/* Home care only: visits left out because the day is over-subscribed
+	 * (lowest priority first); ids as in the input (visit index). */
+	int nunassigned;
+	int *unassigned;
 } dsp_solution;
 
 int dsp_solve(const dsp_instance *inst, const dsp_params *p, dsp_solution *out);
@@ -85,7 +91,7 @@ typedef struct {
 	int tw_start, tw_end;     /* minutes since midnight: start of service window */
 	int duration;             /* minutes */
 	uint32_t skill;           /* required skills (all bits) */
-	int priority;             /* 1 (low) .. 5 (high): weight of lateness */
+	int priority;             /* 1 (low) .. 5 (high): who is postponed last */
 	int preferred;            /* caregiver index, -1 for none */
 } dsp_visit;
 

@@ -43,7 +43,8 @@ struct dsp_instance {
 	int64_t *acost;     /* [client * nveh + v] assignment cost, or NULL */
 	int64_t maxdist;    /* largest travel cost, for penalty scaling */
 	/* home-care extras, NULL for benchmark instances */
-	int *visit_of;      /* node -> visit index, -1 for break nodes */
+	int *visit_of;      /* node -> visit index, < 0 for break nodes */
+	int *priority;      /* node -> priority (postponing order), or NULL */
 	int ncg;
 };
 
@@ -175,6 +176,11 @@ long dsp_ls_evaluations(const dsp_ls *ls);
  * first; negative on error. */
 int dsp_routemin(dsp_ls *ls, const dsp_indiv *x, const dsp_penalty *pen,
 		 dsp_rng *rng, int (*stop)(void *), void *ctx, dsp_indiv *out);
+
+/* postpone.c: least infeasible x -> feasible plan without dropped[]
+ * (client nodes), lowest priority first. */
+int dsp_postpone(dsp_ls *ls, dsp_indiv *x, const dsp_penalty *pen, dsp_rng *rng,
+		 int *dropped, int *ndropped);
 
 /* construct.c: greedy time-oriented insertion. */
 int dsp_construct_greedy(const dsp_instance *in, dsp_indiv *out);

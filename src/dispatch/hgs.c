@@ -32,14 +32,14 @@ typedef struct {
 	double load_unit;
 } hgs_t;
 
-static double now(void)
+static double now(const dsp_params *p)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(p->cpu_time ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double elapsed(const hgs_t *h) { return now() - h->t0; }
+static double elapsed(const hgs_t *h) { return now(h->prm) - h->t0; }
 
 static int out_of_budget(const hgs_t *h)
 {
@@ -264,12 +264,12 @@ static int export_solution(const hgs_t *h, const dsp_indiv *x, dsp_solution *out
 int dsp_solve(const dsp_instance *in, const dsp_params *prm, dsp_solution *out)
 {
 	hgs_t h;
-	int ret = DSP_ENOMEM;
+	int ret = DSP_ENOMEM, *dropped = NULL, ndropped = 0;
 	memset(&h, 0, sizeof(h));
 	memset(out, 0, sizeof(*out));
 	h.in = in;
 	h.prm = prm;
-	h.t0 = now();
+	h.t0 = now(prm);
 	h.rng.s = prm->seed * 0x9e3779b97f4a7c15ULL + 12345;
 	int64_t maxdem = 1;
 	for (int i = 1; i <= in->n; i++)
@@ -292,12 +292,36 @@ int dsp_solve(const dsp_instance *in, const dsp_params *prm, dsp_solution *out)
 	if ((ret = run(&h)))
 		goto fail;
 	if (!h.have_best) {
-		/* No feasible solution: return the least infeasible one found. */
+		/* No feasible solution: the least infeasible one found; for home
+		 * care, postpone low-priority visits until the rest is feasible. */
 		const dsp_indiv *x = h.pop->nsub[1] ? &h.pop->ind[h.pop->sub[1][0]] : &h.child;
 		dsp_indiv_copy(&h.best, x);
+		if (in->visit_of) {
+			dsp_penalty strong = {fmax(h.pen.load, 1.0) * 10, fmax(h.pen.tw, 1.0) * 10};
+			dropped = malloc((size_t)in->n * sizeof(int));
+			if (!dropped) {
+				ret = DSP_ENOMEM;
+				goto fail;
+			}
+			if ((ret = dsp_postpone(h.ls, &h.best, &strong, &h.rng, dropped, &ndropped)))
+				goto fail;
+		}
 	}
 	ret = export_solution(&h, &h.best, out);
+	if (!ret && ndropped) {
+		out->unassigned = malloc((size_t)ndropped * sizeof(int));
+		if (!out->unassigned) {
+			dsp_solution_free(out);
+			ret = DSP_ENOMEM;
+			goto fail;
+		}
+		for (int k = 0; k < ndropped; k++)
+			out->unassigned[k] = in->ext_id[dropped[k]];
+		out->nunassigned = ndropped;
+		ret = dsp_solution_evaluate(in, out);
+	}
 fail:
+	free(dropped);
 	free(h.giant);
 	free(h.scratch);
 	dsp_indiv_free(&h.child);

@@ -139,7 +139,8 @@ int dsp_homecare_instance(const dsp_caregiver *cg, int ncg, const dsp_visit *v,
 	snprintf(in->name, sizeof(in->name), "homecare-%dcg-%dv", ncg, nv);
 	in->acost = calloc((size_t)nnodes * (size_t)ncg, sizeof(int64_t));
 	in->visit_of = malloc((size_t)nnodes * sizeof(int));
-	if (!in->acost || !in->visit_of) {
+	in->priority = calloc((size_t)nnodes, sizeof(int));
+	if (!in->acost || !in->visit_of || !in->priority) {
 		ret = DSP_ENOMEM;
 		goto fail;
 	}
@@ -158,6 +159,7 @@ int dsp_homecare_instance(const dsp_caregiver *cg, int ncg, const dsp_visit *v,
 		in->skill[c] = v[i].skill;
 		in->ext_id[c] = i;
 		in->visit_of[c] = i;
+		in->priority[c] = v[i].priority;
 		for (int k = 0; k < ncg; k++) {
 			int64_t a = 0;
 			if (v[i].skill & ~cg[k].skills)

@@ -71,6 +71,7 @@ void dsp_instance_free(dsp_instance *in)
 	free(in->veh);
 	free(in->acost);
 	free(in->visit_of);
+	free(in->priority);
 	free(in);
 }
 

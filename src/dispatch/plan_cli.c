@@ -10,7 +10,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: shequ plan --solomon FILE [--time-limit S] [--seed N]\n"
-	      "                  [--objective distance|hierarchical] [--iterations N] [--trace]\n"
+	      "                  [--objective distance|hierarchical] [--iterations N] [--cpu-time]\n"
+	      "                  [--trace]\n"
 	      "\n"
 	      "Plans routes for a vehicle routing problem with time windows given in the\n"
 	      "Solomon text format and prints them in the CVRPLIB format\n"
@@ -23,6 +24,8 @@ static void usage(FILE *f)
 	      "  --objective hierarchical  double precision, fewest vehicles, then distance\n"
 	      "  --iterations N      stop after N genetic iterations instead of the time\n"
 	      "                      limit: the answer is then bit-for-bit reproducible\n"
+	      "  --cpu-time          count the time limit in CPU time of this process (for\n"
+	      "                      benchmarks on a busy machine)\n"
 	      "  --trace             print each improvement as \"t=SECONDS cost=X routes=R\"\n"
 	      "                      on standard error\n", f);
 }
@@ -64,6 +67,9 @@ int dispatch_plan_main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--trace")) {
 			prm.on_improve = trace;
+			continue;
+		} else if (!strcmp(a, "--cpu-time")) {
+			prm.cpu_time = 1;
 			continue;
 		}
 		if (!val) {

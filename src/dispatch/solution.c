@@ -10,6 +10,7 @@ void dsp_solution_free(dsp_solution *s)
 	free(s->route_start);
 	free(s->visits);
 	free(s->route_vehicle);
+	free(s->unassigned);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -53,7 +54,7 @@ int dsp_solution_evaluate(const dsp_instance *in, dsp_solution *s)
 			feasible = 0;
 	}
 	free(seen);
-	s->feasible = feasible && nvis == in->n && ac < DSP_FORBID;
+	s->feasible = feasible && nvis + s->nunassigned == in->n && ac < DSP_FORBID;
 	/* Hierarchical benchmark figures are quoted in double precision. */
 	if (in->objective == DSP_OBJ_HIERARCHICAL && !in->visit_of)
 		s->distance = exact;

@@ -3,7 +3,7 @@
 // read-only roles.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, loginAs, Client, freshId, PASSWORD, stopAndCollect } from './lib.mjs';
+import { startServer, loginAs, Client, freshId, stopAndCollect } from './lib.mjs';
 
 let srv, sa, admin, cw;
 let street, community, grid, otherStreetUnit;
@@ -111,6 +111,51 @@ test('users: a disabled account cannot sign in', async () => {
   const r = await new Client(srv.base).login('to_disable', 'Welcome2026');
   assert.equal(r.status, 401);
   assert.equal(r.body.error.code, 'invalid_credentials');
+});
+
+test('users: deleting an account needs a reason and ends its sessions at once; nobody deletes themselves', async () => {
+  const u = (await sa.post('/api/v1/users', newUser({ username: 'leaving_user' }))).body.data;
+  const c = await loginAs(srv.base, 'leaving_user', 'Welcome2026');
+  assert.equal((await c.get('/api/v1/auth/me')).status, 200);
+  assert.equal((await sa.del(`/api/v1/users/${u.id}`)).status, 422);
+  const del = await sa.del(`/api/v1/users/${u.id}?reason=${encodeURIComponent('调离')}`);
+  assert.equal(del.status, 200, JSON.stringify(del.body));
+  assert.equal((await c.get('/api/v1/auth/me')).status, 401);
+  assert.equal((await c.get('/api/v1/persons')).status, 401);
+  assert.equal((await new Client(srv.base).login('leaving_user', 'Welcome2026')).status, 401);
+  assert.equal((await sa.get(`/api/v1/users/${u.id}`)).status, 404);
+  const hist = await admin.get(`/api/v1/audit?resource=users&record_id=${u.id}&action=delete`);
+  assert.equal(JSON.parse(hist.body.data[0].detail).reason, '调离');
+  const me = (await sa.get('/api/v1/auth/me')).body.data.user;
+  const self = await sa.del(`/api/v1/users/${me.id}?reason=x`);
+  assert.equal(self.status, 409);
+  assert.equal((await sa.get('/api/v1/auth/me')).status, 200);
+});
+
+test('users: GET one account and its history; the list is scoped to the administrator\'s street', async () => {
+  const u = (await sa.post('/api/v1/users', newUser({ username: 'history_user' }))).body.data;
+  const one = await sa.get(`/api/v1/users/${u.id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.body.data.username, 'history_user');
+  assert.equal(one.headers.get('etag'), `"${u.version}"`);
+  await sa.patchFresh(`/api/v1/users/${u.id}`, { name: '改名同事' });
+  const h = await sa.get(`/api/v1/users/${u.id}/history`);
+  assert.deepEqual(h.body.data.map((e) => e.action), ['update', 'create']);
+  assert.deepEqual(h.body.data[0].detail.diff.name, ['新同事', '改名同事']);
+  const list = await sa.get('/api/v1/users?per_page=500');
+  const names = list.body.data.map((x) => x.username);
+  assert.ok(names.includes('community_worker') && names.includes('street_admin'));
+  assert.ok(!names.includes('district_admin') && !names.includes('auditor'), 'district-level accounts are outside the street');
+  for (const x of list.body.data) assert.ok(!('password' in x) && !('password_hash' in x));
+  // accounts above the street are out of reach
+  const auditorId = (await admin.get('/api/v1/users?q=auditor')).body.data.find((x) => x.username === 'auditor').id;
+  assert.equal((await sa.get(`/api/v1/users/${auditorId}`)).status, 404);
+  assert.equal((await sa.patch(`/api/v1/users/${auditorId}`, { name: 'x' }, { headers: { 'If-Match': '"1"' } })).status, 404);
+  // and the export of accounts never holds a password hash
+  const csv = await admin.get('/api/v1/users.csv', { raw: true });
+  assert.equal(csv.status, 200);
+  assert.doesNotMatch(csv.buf.toString('utf8'), /argon2|密码/);
+  assert.equal((await admin.post('/api/v1/users/import', 'username\nx\n', { headers: { 'Content-Type': 'text/csv' } })).status, 405, 'accounts are not imported');
 });
 
 test('dict_items: a local person_tag added by the district administrator is then accepted in a person\'s tags', async () => {

@@ -160,6 +160,18 @@ test('password change: a wrong old password or a weak new one is 422; success en
   assert.equal((await new Client(srv.base).login(u.username, 'Better2026pw')).status, 200);
 });
 
+test('a password change also revokes the user\'s API tokens', async () => {
+  const c = await loginAs(srv.base, 'street_admin');
+  const token = (await c.post('/api/v1/auth/tokens', { label: 'before change' })).body.data.token;
+  const t = new Client(srv.base);
+  t.bearer = token;
+  assert.equal((await t.get('/api/v1/auth/me')).status, 200);
+  assert.equal((await c.post('/api/v1/auth/password', { old_password: PASSWORD, new_password: 'Changed2026pw' })).status, 200);
+  assert.equal((await t.get('/api/v1/auth/me')).status, 401);
+  assert.equal((await c.post('/api/v1/auth/password', { old_password: 'Changed2026pw', new_password: PASSWORD })).status, 200);
+  sa = c;                                   // the other street_admin sessions of this file ended
+});
+
 test('a bearer token from POST /api/v1/auth/tokens works with Authorization: Bearer and needs no CSRF token', async () => {
   const r = await sa.post('/api/v1/auth/tokens', { label: '数据对接', days: 30 });
   assert.equal(r.status, 201, JSON.stringify(r.body));

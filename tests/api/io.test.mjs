@@ -241,6 +241,17 @@ test('CSV export: BOM, Chinese header labels, exactly meta.total rows for the fi
   assert.match(en.buf.toString('utf8'), /^\uFEFF?ID,Name,Document type/);
 });
 
+test('CSV export guards cells that Excel would run as formulas', async () => {
+  const p = await cw.post('/api/v1/persons', { name: '=HYPERLINK("http://x","点")', id_number: freshId(), org_id: grid, address: '@SUM(1)' });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  const r = await cw.get(`/api/v1/persons.csv?id=${p.body.data.id}`, { raw: true });
+  const rows = parseCsv(r.buf.toString('utf8').replace(/^\uFEFF/, ''));
+  const header = rows[0];
+  const row = rows[1];
+  assert.equal(row[header.indexOf('姓名')], '\'=HYPERLINK("http://x","点")');
+  assert.equal(row[header.indexOf('居住地址')], "'@SUM(1)");
+});
+
 test('XLSX export is a zip and X-Total-Count matches meta.total', async () => {
   const list = await cw.get('/api/v1/persons?gender=2&per_page=1');
   const r = await cw.get('/api/v1/persons.xlsx?gender=2', { raw: true });

@@ -352,6 +352,62 @@ test('a head whose household has other members cannot move out (head_must_change
   assert.equal(p.version, 1);
 });
 
+test('a status date before the person joined their household is refused (end_before_start)', async () => {
+  const head = await create({ name: '新户主', id_number: freshId() });
+  const hh = (await cw.post('/api/v1/households', { org_id: grid, head_person_id: head.id })).body.data;
+  const joined = (await cw.get(`/api/v1/household_members?person_id=${head.id}`)).body.data[0].start_date;
+  const r = await cw.patchFresh(`/api/v1/persons/${head.id}`, { status: 'moved_out', status_date: '2024-01-01' });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.equal(r.body.error.field_codes.status_date, 'end_before_start');
+  assert.equal((await cw.get(`/api/v1/persons/${head.id}`)).body.data.status, 'active');
+  const m = (await cw.get(`/api/v1/household_members?person_id=${head.id}`)).body.data[0];
+  assert.equal(m.end_date, null, 'the membership is untouched');
+  // on the day they joined (or later) it works, and the household is left empty
+  const ok = await cw.patchFresh(`/api/v1/persons/${head.id}`, { status: 'moved_out', status_date: joined });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal((await cw.get(`/api/v1/households/${hh.id}`)).body.data.member_count, 0);
+  // the membership's ending is in the audit log where the district's auditors see it
+  const log = await auditor.get(`/api/v1/audit?resource=household_members&record_id=${m.id}`);
+  assert.deepEqual(log.body.data.map((e) => e.action), ['update', 'create']);
+});
+
+test('a live household member cannot be deleted (person_in_household); once they left, they can', async () => {
+  const head = await create({ name: '删户主', id_number: freshId() });
+  const member = await create({ name: '删成员', id_number: freshId() });
+  const hh = (await cw.post('/api/v1/households', { org_id: grid, head_person_id: head.id })).body.data;
+  assert.equal((await cw.post('/api/v1/household_members', { household_id: hh.id, person_id: member.id, relation: 'child', start_date: '2020-01-01' })).status, 201);
+  for (const p of [member, head]) {
+    const r = await cw.del(`/api/v1/persons/${p.id}?reason=test`);
+    assert.equal(r.status, 409);
+    assert.equal(r.body.error.code, 'person_in_household');
+    assert.equal((await cw.get(`/api/v1/persons/${p.id}`)).status, 200);
+  }
+  assert.equal((await cw.get(`/api/v1/households/${hh.id}`)).body.data.member_count, 2);
+  await cw.patchFresh(`/api/v1/persons/${member.id}`, { status: 'moved_out', status_date: '2024-05-05' });
+  assert.equal((await cw.del(`/api/v1/persons/${member.id}?reason=test`)).status, 200);
+});
+
+test('concurrent PATCHes with the same If-Match: exactly one wins, the rest are 412', async () => {
+  const p = await create({ name: '并发', id_number: freshId() });
+  const rs = await Promise.all([1, 2, 3, 4, 5].map((i) =>
+    cw.patch(`/api/v1/persons/${p.id}`, { note: `writer ${i}` }, { headers: { 'If-Match': '"1"' } })));
+  const statuses = rs.map((r) => r.status).sort();
+  assert.deepEqual(statuses, [200, 412, 412, 412, 412]);
+  const winner = rs.find((r) => r.status === 200).body.data.note;
+  const cur = (await cw.get(`/api/v1/persons/${p.id}`)).body.data;
+  assert.equal(cur.version, 2);
+  assert.equal(cur.note, winner);
+});
+
+test('concurrent creates with the same ID number: exactly one is stored, the rest are 409', async () => {
+  const id = freshId({ from: '1944-04-04' });
+  const rs = await Promise.all([1, 2, 3, 4].map((i) => cw.post('/api/v1/persons', { name: `并发${i}`, id_number: id, org_id: grid })));
+  assert.deepEqual(rs.map((r) => r.status).sort(), [201, 409, 409, 409]);
+  const created = rs.find((r) => r.status === 201).body.data.id;
+  for (const r of rs.filter((x) => x.status === 409)) assert.equal(r.body.error.existing_id, created);
+  assert.equal((await cw.get(`/api/v1/persons?q=${id}`)).body.meta.total, 1);
+});
+
 test('the server shuts down cleanly with no sanitizer report', async () => {
   const { code, log } = await stopAndCollect(srv);
   assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|runtime error:/);

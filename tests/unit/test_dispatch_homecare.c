@@ -128,20 +128,52 @@ static void test_max_work_and_infeasible_skill(void **state)
 	assert_int_equal(dsp_homecare_instance(&cg, 1, v, 2, &hp, &in, err, sizeof(err)), 0);
 	dsp_solution sol;
 	solve(in, 50, &sol);
-	assert_false(sol.feasible); /* 120 minutes of work are not enough */
+	/* 120 minutes of work are not enough for both: one is postponed. */
+	assert_true(sol.feasible);
+	assert_int_equal(sol.nunassigned, 1);
 	dsp_solution_free(&sol);
 	dsp_instance_free(in);
 	cg.max_work = 300;
 	v[1].skill = 2u; /* nobody has it */
 	assert_int_equal(dsp_homecare_instance(&cg, 1, v, 2, &hp, &in, err, sizeof(err)), 0);
 	solve(in, 50, &sol);
-	assert_false(sol.feasible);
+	assert_true(sol.feasible);
+	assert_int_equal(sol.nunassigned, 1);
+	assert_int_equal(sol.unassigned[0], 1); /* the visit nobody is skilled for */
 	dsp_solution_free(&sol);
 	dsp_instance_free(in);
 	v[1].skill = 1u;
 	assert_int_equal(dsp_homecare_instance(&cg, 1, v, 2, &hp, &in, err, sizeof(err)), 0);
 	solve(in, 50, &sol);
 	assert_true(sol.feasible);
+	assert_int_equal(sol.nunassigned, 0);
+	dsp_solution_free(&sol);
+	dsp_instance_free(in);
+}
+
+/* Over-subscribed: three visits at the same time, one caregiver; the two
+ * of lower priority are postponed. */
+static void test_priority_postpones(void **state)
+{
+	(void)state;
+	dsp_caregiver cg = {LAT0, LON0, 480, 1020, 0, 0, 0, 0, 1u, DSP_EBIKE};
+	dsp_visit v[3] = {
+		{LAT0 + 0.002, LON0, 540, 550, 60, 1u, 2, -1},
+		{LAT0 - 0.002, LON0, 540, 550, 60, 1u, 5, -1},
+		{LAT0, LON0 + 0.002, 540, 550, 60, 1u, 1, -1},
+	};
+	dsp_homecare_params hp;
+	dsp_homecare_params_default(&hp);
+	dsp_instance *in = NULL;
+	char err[128];
+	assert_int_equal(dsp_homecare_instance(&cg, 1, v, 3, &hp, &in, err, sizeof(err)), 0);
+	dsp_solution sol;
+	solve(in, 100, &sol);
+	assert_true(sol.feasible);
+	assert_int_equal(sol.nunassigned, 2);
+	dsp_schedule_item it[3];
+	assert_int_equal(dsp_homecare_schedule(in, &sol, it, 3), 1);
+	assert_int_equal(it[0].visit, 1);
 	dsp_solution_free(&sol);
 	dsp_instance_free(in);
 }
@@ -318,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_day_constraints),
 		cmocka_unit_test(test_max_work_and_infeasible_skill),
 		cmocka_unit_test(test_continuity),
+		cmocka_unit_test(test_priority_postpones),
 		cmocka_unit_test(test_tiny_day_optimal),
 		cmocka_unit_test(test_bad_input),
 	};

@@ -7,11 +7,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch/dsp_internal.h"
+#include "dispatch/ls_internal.h"
 
 /* n customers on a line, x = 3i, windows from a small generator. */
 static dsp_instance *make_instance(int n, unsigned seed, int objective)
@@ -121,6 +122,64 @@ static void test_merge_associative(void **state)
 	dsp_instance_free(in);
 }
 
+/* A move evaluated from sub-sequence pieces (what the local search does,
+ * O(1) per move) equals the cost recomputed node by node. */
+static void test_piece_evaluation_exact(void **state)
+{
+	(void)state;
+	dsp_instance *in = make_instance(8, 4242, DSP_OBJ_DISTANCE);
+	dsp_ls *ls = NULL;
+	assert_int_equal(dsp_ls_new(in, &ls), 0);
+	dsp_indiv x;
+	assert_int_equal(dsp_indiv_init(&x, in), 0);
+	/* Two routes: 1 2 3 4 | 5 6 7 8 */
+	x.nroutes = 2;
+	x.rstart[0] = 0;
+	x.rstart[1] = 4;
+	x.rstart[2] = 8;
+	x.rveh[0] = 0;
+	x.rveh[1] = 1;
+	for (int i = 0; i < 8; i++)
+		x.tour[i] = i + 1;
+	ls->pen = (dsp_penalty){3.0, 2.0};
+	assert_int_equal(dsp_ls_load(ls, &x, 2), 0);
+	dsp_rng rng = {77};
+	for (int t = 0; t < 500; t++) {
+		/* Random rewrite of route 0: prefix, a block of route 1 (maybe
+		 * reversed), a middle part, then the suffix. */
+		int i = 1 + dsp_rand_int(&rng, 4), j = 1 + dsp_rand_int(&rng, 4);
+		int a = 1 + dsp_rand_int(&rng, 4), b = 1 + dsp_rand_int(&rng, 4);
+		if (i > j) { int q = i; i = j; j = q; }
+		piece pc[4];
+		int np = 0;
+		pc[np++] = (piece){0, 0, i - 1};
+		pc[np++] = (piece){1, a, b};
+		if (i <= j - 1)
+			pc[np++] = (piece){0, i, j - 1};
+		pc[np++] = (piece){0, j, 5};
+		double fast = dsp_ls_eval_route(ls, 0, pc, np);
+		/* Node by node. */
+		int seq[16], k = 0;
+		for (int q = 0; q < np; q++) {
+			const int *nodes = ls->routes[pc[q].r].nodes;
+			if (pc[q].a <= pc[q].b)
+				for (int z = pc[q].a; z <= pc[q].b; z++) seq[k++] = nodes[z];
+			else
+				for (int z = pc[q].a; z >= pc[q].b; z--) seq[k++] = nodes[z];
+		}
+		dsp_seg s = dsp_seg_node(in, seq[0]);
+		for (int z = 1; z < k; z++) {
+			dsp_seg n1 = dsp_seg_node(in, seq[z]);
+			s = dsp_seg_merge(in, 0, &s, &n1);
+		}
+		double slow = dsp_route_cost(in, 0, &s, 0, &ls->pen);
+		assert_true(fabs(fast - slow) < 1e-9);
+	}
+	dsp_indiv_free(&x);
+	dsp_ls_free(ls);
+	dsp_instance_free(in);
+}
+
 static void test_waiting_and_warp(void **state)
 {
 	(void)state;
@@ -209,6 +268,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_matches_simulation),
 		cmocka_unit_test(test_merge_associative),
+		cmocka_unit_test(test_piece_evaluation_exact),
 		cmocka_unit_test(test_waiting_and_warp),
 		cmocka_unit_test(test_distance_convention),
 		cmocka_unit_test(test_parse_errors_name_line),
