@@ -19,7 +19,7 @@ test('a community worker lists and creates residents', async () => {
   const list = await c.get('/api/v1/persons?per_page=5');
   assert.equal(list.status, 200);
   assert.ok(list.body.meta.total > 0);
-  assert.equal(list.body.data.length, 5);
+  assert.equal(list.body.data.length, Math.min(5, list.body.meta.total));
   for (const p of list.body.data) assert.match(p.id_number, /^\d{4}\*{10}[\dX]{4}$/);
   const grid = (await c.get(`/api/v1/org_units?parent_id=${me.body.data.user.org_id}&level=grid`)).body.data[0];
   const r = await c.post('/api/v1/persons', { name: '王小明', id_number: idNumber('410105', '19900315', 13), org_id: grid.id });
