@@ -51,7 +51,7 @@ $(B)/libdispatch.a: $(DISPATCH_OBJ)
 
 $(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(GEN_SRC)
 	@mkdir -p $(dir $@)
-	@echo "  CC      $<"; $(CC) $(CFLAGS) -MMD -c -o $@ $<
+	@echo "  CC      $<"; $(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/obj/dispatch/%.o: src/dispatch/%.c $(wildcard src/dispatch/*.h)
 	@mkdir -p $(dir $@)

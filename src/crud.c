@@ -9,7 +9,7 @@
 #include "log.h"
 #include "scope.h"
 #include "org.h"
-#include "count_cache.h"
+#include "query_cache.h"
 #include "crud_internal.h"
 #include <ctype.h>
 #include <pthread.h>
@@ -501,6 +501,30 @@ int crud_list(req *r) {
     sqlb_val(&q, sv_int(per_page));
     sqlb_sql(&q, " OFFSET ");
     sqlb_val(&q, sv_int((page - 1) * per_page));
+
+    /* The page depends on this table and on unit names (org_name); decorations may depend on the
+     * date (ages). All three are part of what the cached page is filed under. */
+    char today[11];
+    today_cn(today);
+    int64_t version = query_cache_version(r->dbc, res->table);
+    int64_t org_version = query_cache_version(r->dbc, "org_units");
+    sqlb key;
+    sqlb_init(&key, &r->a);
+    sqlb_append(&key, &q);
+    sqlb_sql(&key, " -- ");
+    sqlb_val(&key, sv_int(org_version));
+    sqlb_val(&key, sv_text(today));
+    char *cached;
+    size_t cached_len;
+    if (version >= 0 && org_version >= 0 && query_cache_get(&key, version, &cached, &cached_len)) {
+        r->status = 200;
+        r->content_type = "application/json; charset=utf-8";
+        free(r->resp_body);
+        r->resp_body = cached;
+        r->resp_len = cached_len;
+        return 0;
+    }
+
     db_stmt *s = sqlb_prepare(&q, r->dbc);
     if (!s) return -1;
     json_t *data = json_array();
@@ -518,17 +542,19 @@ int crud_list(req *r) {
     sqlb_init(&cq, &r->a);
     sqlb_sql(&cq, "SELECT count(*)");
     sqlb_append(&cq, &where);
-    int64_t total = 0, version = count_cache_version(r->dbc, res->table);
-    if (!count_cache_get(&cq, version, &total)) {
+    int64_t total = 0;
+    if (!query_cache_get_int(&cq, version, &total)) {
         s = sqlb_prepare(&cq, r->dbc);
         if (!s) { json_decref(data); return -1; }
         if (db_step(s) == DB_ROW) total = db_col_int(s, 0);
         db_done(s);
-        count_cache_put(&cq, version, total);
+        query_cache_put_int(&cq, version, total);
     }
     json_t *body = json_pack("{s:o,s:{s:I,s:I,s:I}}", "data", data, "meta", "total", (json_int_t)total, "page",
                              (json_int_t)page, "per_page", (json_int_t)per_page);
-    return resp_json(r, 200, body);
+    resp_json(r, 200, body);
+    if (version >= 0 && org_version >= 0 && r->resp_body) query_cache_put(&key, version, r->resp_body, r->resp_len);
+    return 0;
 }
 
 /* Whether the caller may change this (readable) record: write permission with a scope covering it. */

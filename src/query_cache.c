@@ -1,8 +1,9 @@
-/* count_cache.c: a list answers {"meta":{"total":N}}; counting a community's thousands of rows on
- * every page view is most of a list's cost. The total is remembered under the table's change
- * counter (migration 0002: triggers move it on every write), read in the same snapshot as the
- * rows, so a remembered total is exact: any change to the table makes it a miss. */
-#include "count_cache.h"
+/* query_cache.c: a list answers {"data":[...],"meta":{"total":N}}; reading, counting and
+ * serialising a community's thousands of rows on every page view is most of a list's cost. Results
+ * are remembered under the table's change counter (migration 0002: triggers move it on every
+ * write), read in the same snapshot as the rows, so a remembered result is exact: any change to
+ * the table makes it a miss. Bounded: a fixed number of slots, and no result over MAX_RESULT. */
+#include "query_cache.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,9 @@
 #define SLOTS 4096
 #define SHARDS 16
 
-struct entry { uint64_t hash; char *key; size_t len; int64_t version, n; };
+struct entry { uint64_t hash; char *key; size_t len; int64_t version; char *data; size_t dlen; };
+
+#define MAX_RESULT (256 * 1024)
 static struct entry table[SLOTS];
 static pthread_mutex_t locks[SHARDS] = {
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
@@ -19,7 +22,7 @@ static pthread_mutex_t locks[SHARDS] = {
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
 
-int64_t count_cache_version(db_conn *c, const char *tbl) {
+int64_t query_cache_version(db_conn *c, const char *tbl) {
     int64_t n = -1;
     if (db_query_int(c, "SELECT n FROM change_counters WHERE tbl = ?", &n, "s", tbl) != 0) return -1;
     return n;
@@ -55,41 +58,64 @@ static uint64_t hash_of(const char *k, size_t len) {
     return h;
 }
 
-int count_cache_get(const sqlb *q, int64_t version, int64_t *n) {
+int query_cache_get(const sqlb *q, int64_t version, char **out, size_t *len) {
     if (version < 0) return 0;
-    size_t len;
-    char *k = key_of(q, &len);
+    size_t klen;
+    char *k = key_of(q, &klen);
     if (!k) return 0;
-    uint64_t h = hash_of(k, len);
+    uint64_t h = hash_of(k, klen);
     unsigned slot = (unsigned)(h % SLOTS);
     pthread_mutex_t *mu = &locks[slot % SHARDS];
     int hit = 0;
     pthread_mutex_lock(mu);
     struct entry *e = &table[slot];
-    if (e->key && e->hash == h && e->len == len && e->version == version && memcmp(e->key, k, len) == 0) {
-        *n = e->n;
-        hit = 1;
+    if (e->key && e->hash == h && e->len == klen && e->version == version && memcmp(e->key, k, klen) == 0) {
+        *out = malloc(e->dlen + 1);
+        if (*out) {
+            memcpy(*out, e->data, e->dlen);
+            (*out)[e->dlen] = 0;
+            *len = e->dlen;
+            hit = 1;
+        }
     }
     pthread_mutex_unlock(mu);
     free(k);
     return hit;
 }
 
-void count_cache_put(const sqlb *q, int64_t version, int64_t n) {
-    if (version < 0) return;
-    size_t len;
-    char *k = key_of(q, &len);
-    if (!k) return;
-    uint64_t h = hash_of(k, len);
+void query_cache_put(const sqlb *q, int64_t version, const char *data, size_t dlen) {
+    if (version < 0 || dlen > MAX_RESULT) return;
+    size_t klen;
+    char *k = key_of(q, &klen);
+    char *d = malloc(dlen + 1);
+    if (!k || !d) { free(k); free(d); return; }
+    memcpy(d, data, dlen);
+    uint64_t h = hash_of(k, klen);
     unsigned slot = (unsigned)(h % SLOTS);
     pthread_mutex_t *mu = &locks[slot % SHARDS];
     pthread_mutex_lock(mu);
     struct entry *e = &table[slot];
     free(e->key);
+    free(e->data);
     e->key = k;
-    e->len = len;
+    e->len = klen;
     e->hash = h;
     e->version = version;
-    e->n = n;
+    e->data = d;
+    e->dlen = dlen;
     pthread_mutex_unlock(mu);
+}
+
+int query_cache_get_int(const sqlb *q, int64_t version, int64_t *n) {
+    char *d;
+    size_t len;
+    if (!query_cache_get(q, version, &d, &len)) return 0;
+    int ok = len == sizeof *n;
+    if (ok) memcpy(n, d, sizeof *n);
+    free(d);
+    return ok;
+}
+
+void query_cache_put_int(const sqlb *q, int64_t version, int64_t n) {
+    query_cache_put(q, version, (const char *)&n, sizeof n);
 }
