@@ -122,10 +122,15 @@ int dict_seed(db_conn *c) {
     return 0;
 }
 
-void dict_invalidate(void) {
+static void mark_stale(void) {
     pthread_rwlock_wrlock(&cache.lock);
     cache.stale = 1;
     pthread_rwlock_unlock(&cache.lock);
+}
+
+void dict_invalidate(void) {
+    mark_stale();
+    after_commit(mark_stale);
 }
 
 static void free_items(struct item *it, int n) {

@@ -292,6 +292,20 @@ static int needs_write(req *r) {
     return um && (!strcmp(um, "1") || !strcmp(um, "true"));
 }
 
+static __thread void (*pending_fns[4])(void);
+static __thread int npending;
+
+void after_commit(void (*fn)(void)) {
+    for (int i = 0; i < npending; i++) if (pending_fns[i] == fn) return;
+    if (npending < 4) pending_fns[npending++] = fn;
+}
+
+static void run_after_commit(void) {
+    int n = npending;
+    npending = 0;
+    for (int i = 0; i < n; i++) pending_fns[i]();
+}
+
 int http_run_handler(req *r, int (*fn)(req *r)) {
     int writes = !is_safe_method(r->method) || needs_write(r);
     if (writes && db_begin_write(r->dbc) != 0) return resp_db_error(r, db_errcode(r->dbc));
@@ -304,6 +318,7 @@ int http_run_handler(req *r, int (*fn)(req *r)) {
         } else {
             db_rollback(r->dbc);
         }
+        run_after_commit();
     }
     if (rc != 0 && r->status < 400) resp_db_error(r, rc < 0 ? rc : db_errcode(r->dbc));
     return 0;

@@ -83,6 +83,10 @@ int resp_db_error(req *r, int dberr);
  * committed only on success. Used by the server and by CLI commands that reuse handlers. */
 int http_run_handler(req *r, int (*fn)(req *r));
 void req_init_cli(req *r, db_conn *c, principal *who, const char *method);
+/* Runs fn again once this thread's current transaction has ended: caches dropped during a write
+ * must be dropped again after it commits, or a concurrent reader could have refilled them with
+ * the state from before. */
+void after_commit(void (*fn)(void));
 void req_free_cli(req *r);
 
 /* Server */

@@ -37,7 +37,12 @@ static void cache_init(void) {
     for (int i = 0; i < CACHE_SHARDS; i++) pthread_mutex_init(&cache_mu[i], NULL);
 }
 
-void session_cache_clear(void) { __atomic_add_fetch(&cache_gen, 1, __ATOMIC_SEQ_CST); }
+static void bump_generation(void) { __atomic_add_fetch(&cache_gen, 1, __ATOMIC_SEQ_CST); }
+
+void session_cache_clear(void) {
+    bump_generation();
+    after_commit(bump_generation);
+}
 
 static unsigned slot_for(const char *th) {
     unsigned h = 0;
