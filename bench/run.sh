@@ -31,7 +31,7 @@ if [ ! -f "$DB" ] || [ -n "${FRESH:-}" ]; then
 fi
 
 echo "== starting shequ and nginx on 127.0.0.1"
-SHEQU_QUIET_ACCESS=1 "$BIN" serve --db "sqlite:$DB" --listen "127.0.0.1:$PORT" --threads "$(nproc)" 2>"$OUT/serve.log" &
+SHEQU_QUIET_ACCESS=1 "$BIN" serve --db "sqlite:$DB" --listen "127.0.0.1:$PORT" 2>"$OUT/serve.log" &
 pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
 CJ="$OUT/cookies"

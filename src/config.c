@@ -12,7 +12,8 @@ void config_defaults(struct config *c) {
     snprintf(c->host, sizeof c->host, "127.0.0.1");
     c->port = 8080;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    c->threads = n > 0 ? (int)n : 2;
+    /* two per core: a worker waiting on the disk or a slow client leaves its core to another */
+    c->threads = n > 0 ? (int)(2 * n) : 4;
     c->max_connections = 1024;
     c->per_ip_connections = 0;
     c->timeout_s = 30;

@@ -622,6 +622,21 @@ static json_t *audit_view(json_t *rec) {
     return c;
 }
 
+/* One record's rows in record_tags for one tags field (codes already checked and de-duplicated). */
+int record_tags_add(req *r, const struct resource *res, int64_t id, const char *const *codes, int n) {
+    for (int k = 0; k < n; k++) {
+        db_stmt *s = db_prepare(r->dbc, "INSERT INTO record_tags (res, tag, record_id) VALUES (?, ?, ?)");
+        if (!s) return -1;
+        db_bind_text(s, 1, res->name, -1);
+        db_bind_text(s, 2, codes[k], -1);
+        db_bind_int(s, 3, id);
+        int rc = db_step(s);
+        db_done(s);
+        if (rc != DB_DONE) return rc;
+    }
+    return 0;
+}
+
 static int sync_tags(req *r, const struct resource *res, int64_t id, json_t *after, int creating) {
     for (int i = 0; i < res->nfields; i++) {
         const struct field *f = &res->fields[i];
@@ -639,20 +654,65 @@ static int sync_tags(req *r, const struct resource *res, int64_t id, json_t *aft
             db_done(s);
             if (rc != DB_DONE) return rc;
         }
-        size_t k;
-        json_t *t;
-        json_array_foreach(tags, k, t) {
-            s = db_prepare(r->dbc, "INSERT INTO record_tags (res, tag, record_id) VALUES (?, ?, ?)");
-            if (!s) return -1;
-            db_bind_text(s, 1, res->name, -1);
-            db_bind_text(s, 2, json_string_value(t), -1);
-            db_bind_int(s, 3, id);
-            rc = db_step(s);
-            db_done(s);
-            if (rc != DB_DONE) return rc;
-        }
+        size_t n = json_array_size(tags);
+        const char **codes = arena_alloc(&r->a, sizeof *codes * (n ? n : 1));
+        for (size_t k = 0; k < n; k++) codes[k] = json_string_value(json_array_get(tags, k));
+        rc = record_tags_add(r, res, id, codes, (int)n);
+        if (rc) return rc;
     }
     return 0;
+}
+
+/* Whether the cached INSERT text was built for exactly these columns, in this order. */
+static int insert_cache_fits(const struct insert_cache *ic, const struct colvals *cols) {
+    if (!ic->sql || ic->n != cols->n) return 0;
+    for (int i = 0; i < cols->n; i++)
+        if (ic->cols[i] != cols->v[i].col && strcmp(ic->cols[i], cols->v[i].col) != 0) return 0;
+    return 1;
+}
+
+/* INSERT of one new record's storage columns plus the creation stamps; *id is the new row's.
+ * With a cache (imports), the statement text is rebuilt only when the set of columns changes,
+ * which in a file happens when a row leaves a different set of cells empty. */
+int record_insert(req *r, const struct resource *res, const struct colvals *cols, struct insert_cache *ic, int64_t *id) {
+    const char *sql;
+    if (ic && insert_cache_fits(ic, cols)) sql = ic->sql;
+    else {
+        arena *a = ic ? &ic->a : &r->a;
+        sbuf b;
+        sbuf_init(&b, a);
+        sbuf_printf(&b, "INSERT INTO %s (", res->table);
+        for (int i = 0; i < cols->n; i++) { if (i) sbuf_puts(&b, ", "); sbuf_puts(&b, cols->v[i].col); }
+        if (!(res->flags & R_NO_VERSION)) sbuf_puts(&b, cols->n ? ", created_at, updated_at, created_by, updated_by" : "created_at, updated_at, created_by, updated_by");
+        sbuf_puts(&b, ") VALUES (");
+        for (int i = 0; i < cols->n; i++) sbuf_puts(&b, i ? ", ?" : "?");
+        if (!(res->flags & R_NO_VERSION)) sbuf_puts(&b, cols->n ? ", ?, ?, ?, ?" : "?, ?, ?, ?");
+        sbuf_puts(&b, ") RETURNING id");
+        sql = sbuf_str(&b);
+        if (ic && cols->n <= (int)(sizeof ic->cols / sizeof ic->cols[0])) {
+            for (int i = 0; i < cols->n; i++) ic->cols[i] = arena_strdup(a, cols->v[i].col);
+            ic->n = cols->n;
+            ic->sql = sql;
+        }
+    }
+    db_stmt *s = db_prepare(r->dbc, sql);
+    if (!s) return -1;
+    int k = 1;
+    for (int i = 0; i < cols->n; i++)
+        if (sqlv_bind(s, k++, cols->v[i].v) != 0) { db_done(s); return -1; }
+    if (!(res->flags & R_NO_VERSION)) {
+        char now[32];
+        now_utc_iso(now);
+        int64_t uid = r->who ? r->who->user_id : 0;
+        db_bind_text(s, k++, now, -1);
+        db_bind_text(s, k++, now, -1);
+        if (uid) { db_bind_int(s, k++, uid); db_bind_int(s, k++, uid); }
+        else { db_bind_null(s, k++); db_bind_null(s, k++); }
+    }
+    int rc = db_step(s);
+    if (rc == DB_ROW) *id = db_col_int(s, 0);
+    db_done(s);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? -1 : rc;
 }
 
 /* Validates and stores one record. Returns 0 (w->id set), SAVE_INVALID (w->errors),
@@ -669,28 +729,8 @@ int record_save(struct write_ctx *w, int64_t expect_version) {
     sqlb_init(&q, &r->a);
     int64_t uid = r->who ? r->who->user_id : 0;
     if (w->creating) {
-        sqlb_sql(&q, arena_printf(&r->a, "INSERT INTO %s (", res->table));
-        for (int i = 0; i < w->cols->n; i++) { if (i) sqlb_sql(&q, ", "); sqlb_sql(&q, w->cols->v[i].col); }
-        if (!(res->flags & R_NO_VERSION)) sqlb_sql(&q, w->cols->n ? ", created_at, updated_at, created_by, updated_by" : "created_at, updated_at, created_by, updated_by");
-        sqlb_sql(&q, ") VALUES (");
-        for (int i = 0; i < w->cols->n; i++) { if (i) sqlb_sql(&q, ", "); sqlb_val(&q, w->cols->v[i].v); }
-        if (!(res->flags & R_NO_VERSION)) {
-            if (w->cols->n) sqlb_sql(&q, ", ");
-            sqlb_val(&q, sv_text(arena_strdup(&r->a, now)));
-            sqlb_sql(&q, ", ");
-            sqlb_val(&q, sv_text(arena_strdup(&r->a, now)));
-            sqlb_sql(&q, ", ");
-            sqlb_val(&q, uid ? sv_int(uid) : sv_null());
-            sqlb_sql(&q, ", ");
-            sqlb_val(&q, uid ? sv_int(uid) : sv_null());
-        }
-        sqlb_sql(&q, ") RETURNING id");
-        db_stmt *s = sqlb_prepare(&q, r->dbc);
-        if (!s) return -1;
-        rc = db_step(s);
-        if (rc == DB_ROW) w->id = db_col_int(s, 0);
-        db_done(s);
-        if (rc != DB_ROW) return rc == DB_DONE ? -1 : rc;
+        rc = record_insert(r, res, w->cols, NULL, &w->id);
+        if (rc) return rc;
     } else {
         sqlb_sql(&q, arena_printf(&r->a, "UPDATE %s SET ", res->table));
         for (int i = 0; i < w->cols->n; i++) {

@@ -9,6 +9,13 @@ void write_ctx_init(struct write_ctx *w, req *r, const struct resource *res, str
 void write_ctx_free(struct write_ctx *w);
 /* Validate + insert/update + tags + after_write hook; see crud.c. */
 int record_save(struct write_ctx *w, int64_t expect_version);
+/* The INSERT text last built, kept by a caller that inserts many rows (an import); its strings
+ * live in `a`, which the caller initialises to empty and frees. */
+struct insert_cache { arena a; int n; const char *cols[64]; const char *sql; };
+/* INSERT of new storage columns (record_save's create step); ic may be NULL. */
+int record_insert(req *r, const struct resource *res, const struct colvals *cols, struct insert_cache *ic, int64_t *id);
+/* A new record's record_tags rows for one tags field. */
+int record_tags_add(req *r, const struct resource *res, int64_t id, const char *const *codes, int n);
 int record_row_json_unmask(req *r, const struct resource *res, db_stmt *s, json_t **out, int unmask);
 json_t *record_public(json_t *rec);
 /* " FROM table t WHERE ..." with scope, filters and q; returns 1 after responding 400. */

@@ -82,7 +82,15 @@ static int conn_open(db *d, db_conn *c) {
     return 0;
 }
 
+/* SQLite's allocation statistics take a global mutex on every malloc; nothing here reads them. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+static void sqlite_setup(void) {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+
 int db_open(const char *url, int pool_size, db **out) {
+    pthread_once(&sqlite_once, sqlite_setup);
     const char *path = url;
     if (strncmp(url, "sqlite:", 7) == 0) path = url + 7;
     else if (strstr(url, "://")) {

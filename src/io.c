@@ -10,6 +10,8 @@
 #include "log.h"
 #include "org.h"
 #include "tabio.h"
+#include "import_pipe.h"
+#include "import_row.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -131,67 +133,6 @@ int crud_export_xlsx(req *r) { return crud_export(r, TAB_XLSX); }
 
 /* ---------- import ---------- */
 
-/* 2024/1/5, 2024.1.5, 2024-1-5, 20240105 -> 2024-01-05 (anything else unchanged) */
-static const char *normalise_date(arena *a, const char *s) {
-    int y, m, d;
-    char sep1, sep2;
-    if (sscanf(s, "%4d%c%d%c%d", &y, &sep1, &m, &sep2, &d) == 5 && (sep1 == '/' || sep1 == '.' || sep1 == '-') && sep1 == sep2)
-        return arena_printf(a, "%04d-%02d-%02d", y, m, d);
-    if (strlen(s) == 8 && sscanf(s, "%4d%2d%2d", &y, &m, &d) == 3) return arena_printf(a, "%04d-%02d-%02d", y, m, d);
-    return s;
-}
-
-/* A cell as the JSON value the API would take for this field. Unparseable text stays text, so the
- * validator reports it with the usual message. */
-static json_t *cell_value(req *r, const struct field *f, const char *cell) {
-    while (*cell == ' ') cell++;
-    char *end;
-    switch (f->type) {
-    case FT_INT: case FT_MONEY: case FT_REF: {
-        errno = 0;
-        long long v = strtoll(cell, &end, 10);
-        if (*end == '.' && strspn(end + 1, "0") == strlen(end + 1)) end += strlen(end);  /* "12.0" from Excel */
-        return *end || errno ? json_string(cell) : json_integer(v);
-    }
-    case FT_ORG: {
-        errno = 0;
-        long long v = strtoll(cell, &end, 10);
-        if (!*end && !errno && strlen(cell) < 9) return json_integer(v);
-        int64_t id = org_id_by_code_memo(r, cell);     /* division codes are 9, 12 or 15 digits */
-        return id ? json_integer(id) : json_string(cell);
-    }
-    case FT_BOOL:
-        if (!strcmp(cell, "是") || !strcasecmp(cell, "true") || !strcmp(cell, "1") || !strcasecmp(cell, "yes") || !strcasecmp(cell, "y")) return json_true();
-        if (!strcmp(cell, "否") || !strcasecmp(cell, "false") || !strcmp(cell, "0") || !strcasecmp(cell, "no") || !strcasecmp(cell, "n")) return json_false();
-        return json_string(cell);
-    case FT_DATE: return json_string(normalise_date(&r->a, cell));
-    case FT_DICT: {
-        const char *code = dict_code_for(r->dbc, f->dict, cell, &r->a);
-        return json_string(code ? code : cell);
-    }
-    case FT_TAGS: {
-        json_t *arr = json_array();
-        char *copy = arena_strdup(&r->a, cell);
-        /* separators people type: , ， 、 ; ； | and spaces */
-        for (char *p = copy; *p;) {
-            size_t skip = 0;
-            if (*p == ',' || *p == ';' || *p == '|' || *p == ' ') skip = 1;
-            else if (!strncmp(p, "，", 3) || !strncmp(p, "、", 3) || !strncmp(p, "；", 3)) skip = 3;
-            if (skip) { memset(p, 0, skip); p += skip; } else p++;
-        }
-        for (char *p = copy; p < copy + strlen(cell);) {
-            if (*p) {
-                const char *code = f->dict ? dict_code_for(r->dbc, f->dict, p, &r->a) : p;
-                json_array_append_new(arr, json_string(code ? code : p));
-                p += strlen(p);
-            } else p++;
-        }
-        return arr;
-    }
-    default: return json_string(cell);
-    }
-}
-
 static const struct field *field_for_header(const struct resource *res, const char *h) {
     while (*h == ' ') h++;
     for (int i = 0; i < res->nfields; i++) {
@@ -201,9 +142,55 @@ static const struct field *field_for_header(const struct resource *res, const ch
     return NULL;
 }
 
-static void row_error(req *r, json_t *errors, int row, const char *field, const char *code, const char *msg) {
+void import_row_error(req *r, json_t *errors, int row, const char *field, const char *code, const char *msg) {
     if (json_array_size(errors) >= MAX_ROW_ERRORS) return;
     json_array_append_new(errors, json_pack("{s:i,s:s?,s:s,s:s}", "row", row, "field", field, "code", code, "message", msg));
+}
+
+/* The row loop on one thread, for records whose hooks read the database or write other
+ * records: each row through record_save, exactly as POST /api/v1/{res} would. */
+static void import_serial_run(struct import_run *run) {
+    req *r = run->r;
+    const char *const *cells;
+    int ncells, rc;
+    arena saved = r->a;
+    arena_init(&r->a);
+    while ((rc = tab_next(run->tr, &cells, &ncells)) > 0) {
+        int rowno = tab_row_number(run->tr);
+        run->rows++;
+        arena_reset(&r->a);
+        int extra;
+        json_t *in = import_row_json(r, NULL, run->map, run->nhead, cells, ncells, &extra);
+        if (extra) {
+            /* a value under no column (an unquoted comma, a shifted row): never dropped silently */
+            import_row_error(r, run->errors, rowno, NULL, "extra_cells",
+                             r->lang_en ? "The row has more cells than the header" : "该行的单元格多于表头列数");
+            json_decref(in);
+            continue;
+        }
+        struct colvals cols;
+        struct write_ctx w;
+        write_ctx_init(&w, r, run->res, &cols);
+        w.creating = 1;
+        w.importing = 1;
+        w.in = in;
+        int src = record_save(&w, 0);
+        if (src == 0) run->ok_rows++;
+        else if (src == SAVE_INVALID) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(w.errors, k, v)
+                import_row_error(r, run->errors, rowno, k, json_string_value(json_object_get(w.error_codes, k)), json_string_value(v));
+        } else {
+            run->failed_db = src;
+        }
+        write_ctx_free(&w);
+        json_decref(in);
+        if (run->failed_db) break;
+    }
+    arena_free(&r->a);
+    r->a = saved;
+    run->tab_rc = rc < 0 ? rc : 0;
 }
 
 int crud_import(req *r) {
@@ -241,52 +228,14 @@ int crud_import(req *r) {
     }
     json_decref(unknown);
 
-    json_t *errors = json_array();
-    int64_t rows = 0, ok_rows = 0;
-    arena saved = r->a;
-    int failed_db = 0;
-    arena_init(&r->a);
-    while ((rc = tab_next(tr, &cells, &ncells)) > 0) {
-        int rowno = tab_row_number(tr);
-        rows++;
-        arena_reset(&r->a);
-        json_t *in = json_object();
-        int extra = 0;
-        for (int i = 0; i < ncells; i++) {
-            if (i >= nhead) { if (cells[i][0]) extra = 1; continue; }
-            if (!map[i] || !cells[i][0]) continue;
-            json_object_set_new(in, map[i]->name, cell_value(r, map[i], cells[i]));
-        }
-        if (extra) {
-            /* a value under no column (an unquoted comma, a shifted row): never dropped silently */
-            row_error(r, errors, rowno, NULL, "extra_cells",
-                      r->lang_en ? "The row has more cells than the header" : "该行的单元格多于表头列数");
-            json_decref(in);
-            continue;
-        }
-        struct colvals cols;
-        struct write_ctx w;
-        write_ctx_init(&w, r, res, &cols);
-        w.creating = 1;
-        w.importing = 1;
-        w.in = in;
-        int src = record_save(&w, 0);
-        if (src == 0) ok_rows++;
-        else if (src == SAVE_INVALID) {
-            const char *k;
-            json_t *v;
-            json_object_foreach(w.errors, k, v)
-                row_error(r, errors, rowno, k, json_string_value(json_object_get(w.error_codes, k)), json_string_value(v));
-        } else {
-            failed_db = src;
-        }
-        write_ctx_free(&w);
-        json_decref(in);
-        if (failed_db) break;
-    }
-    arena_free(&r->a);
-    r->a = saved;
+    struct import_run run = {.r = r, .res = res, .tr = tr, .map = map, .nhead = nhead, .errors = json_array()};
+    if (import_pipe_fits(res)) import_pipe_run(&run);
+    else import_serial_run(&run);
     tab_close(tr);
+    json_t *errors = run.errors;
+    int64_t rows = run.rows, ok_rows = run.ok_rows;
+    int failed_db = run.failed_db;
+    rc = run.tab_rc;
     if (failed_db) { json_decref(errors); return failed_db < 0 ? failed_db : -1; }
     if (rc < 0) {
         json_decref(errors);

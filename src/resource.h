@@ -54,6 +54,26 @@ struct field {
 };
 
 struct resource;
+struct org_info;
+
+/* Where validation gets dictionary and unit answers. NULL in write_ctx: dict.c and org.c directly
+ * (the API). An import on two threads passes its own, which remembers every answer for the import
+ * (see import_lookup.c): the answers cannot change inside the import's write transaction. */
+struct row_lookups {
+    int (*dict_check)(struct row_lookups *lk, const char *dict, const char *code);      /* as dict_check */
+    const char *(*dict_code_for)(struct row_lookups *lk, const char *dict, const char *text); /* as dict_code_for; lives as long as lk */
+    int (*org_lookup)(struct row_lookups *lk, int64_t id, struct org_info *out);         /* as org_lookup_memo */
+    int64_t (*org_by_code)(struct row_lookups *lk, const char *code);                    /* as org_id_by_code_memo */
+};
+
+/* A uniqueness check left to the writer (imports on two threads): validation records what it would
+ * have looked up and where its error would have gone. */
+struct deferred_unique {
+    const struct field *f;          /* NULL: none deferred */
+    const char *col;                /* column compared */
+    struct sqlv v;                  /* value compared (lives in the request arena) */
+    int pos;                        /* errors already collected when the check would have run */
+};
 
 /* Context handed to hooks: the request, the values being written, and the stored row. */
 struct write_ctx {
@@ -67,6 +87,10 @@ struct write_ctx {
     struct colvals *cols;           /* storage columns and values to write */
     json_t *errors, *error_codes;   /* field -> message / code: hooks add to these */
     int importing;                  /* row of an import: hooks must not write other records */
+    struct row_lookups *lookups;    /* NULL = dict.c / org.c */
+    int defer_unique;               /* record F_UNIQUE checks in `deferred` instead of querying */
+    struct deferred_unique deferred;
+    int field_errors;               /* errors before the resource's validate hook ran */
 };
 
 struct resource {
@@ -137,6 +161,10 @@ int validate_record(struct write_ctx *w);          /* fills w->cols, w->after, w
 void write_error(struct write_ctx *w, const char *field, const char *code, const char *zh, const char *en);
 int respond_validation(req *r, json_t *errors, json_t *codes);
 int date_valid(const char *s);                     /* YYYY-MM-DD, a real date */
+/* Whether another live record of res (other than `self`) holds v in col: 1 with *existing, 0, <0. */
+int unique_taken_in(req *r, const struct resource *res, int64_t self, const char *col, struct sqlv v, int64_t *existing);
+/* The message of a failed uniqueness check, as validation writes it. */
+void duplicate_message(const struct field *f, int64_t existing, int en, char *out, size_t n);
 int validate_password_policy(const char *p);       /* 8+ characters, letters and digits */
 
 #endif

@@ -85,15 +85,13 @@ static int store_sensitive(struct write_ctx *w, const struct field *f, const cha
     return 0;
 }
 
-/* Whether another live record already holds this value; fills *existing with its id. */
-static int unique_taken(struct write_ctx *w, const char *col, struct sqlv v, int64_t *existing) {
-    req *r = w->r;
+int unique_taken_in(req *r, const struct resource *res, int64_t self, const char *col, struct sqlv v, int64_t *existing) {
     sqlb q;
     sqlb_init(&q, &r->a);
-    sqlb_sql(&q, arena_printf(&r->a, "SELECT id FROM %s WHERE %s = ", w->res->table, col));
+    sqlb_sql(&q, arena_printf(&r->a, "SELECT id FROM %s WHERE %s = ", res->table, col));
     sqlb_val(&q, v);
-    if (!(w->res->flags & R_NO_SOFT)) sqlb_sql(&q, " AND deleted_at IS NULL");
-    if (w->id) { sqlb_sql(&q, " AND id <> "); sqlb_val(&q, sv_int(w->id)); }
+    if (!(res->flags & R_NO_SOFT)) sqlb_sql(&q, " AND deleted_at IS NULL");
+    if (self) { sqlb_sql(&q, " AND id <> "); sqlb_val(&q, sv_int(self)); }
     sqlb_sql(&q, " LIMIT 1");
     db_stmt *s = sqlb_prepare(&q, r->dbc);
     if (!s) return -1;
@@ -103,12 +101,35 @@ static int unique_taken(struct write_ctx *w, const char *col, struct sqlv v, int
     return rc == DB_ROW;
 }
 
+/* Whether another live record already holds this value; fills *existing with its id. With
+ * defer_unique the check is left to the writer (0 = "not taken" for now), which sees the rows
+ * written before this one; `pos` keeps where the error would go among the row's errors. */
+static int unique_taken(struct write_ctx *w, const struct field *f, const char *col, struct sqlv v, int64_t *existing) {
+    if (w->defer_unique && !w->deferred.f) {
+        w->deferred.f = f;
+        w->deferred.col = col;
+        w->deferred.v = v;
+        w->deferred.pos = (int)json_object_size(w->errors);
+        return 0;
+    }
+    return unique_taken_in(w->r, w->res, w->id, col, v, existing);
+}
+
+void duplicate_message(const struct field *f, int64_t existing, int en, char *out, size_t n) {
+    if (en) snprintf(out, n, "%s is already used by record %lld", f->label_en, (long long)existing);
+    else snprintf(out, n, "%s已被另一条记录使用（记录 %lld）", f->label_zh, (long long)existing);
+}
+
 static void note_duplicate(struct write_ctx *w, const struct field *f, int64_t existing) {
     char zh[160], en[160];
-    snprintf(zh, sizeof zh, "%s已被另一条记录使用（记录 %lld）", f->label_zh, (long long)existing);
-    snprintf(en, sizeof en, "%s is already used by record %lld", f->label_en, (long long)existing);
+    duplicate_message(f, existing, 0, zh, sizeof zh);
+    duplicate_message(f, existing, 1, en, sizeof en);
     write_error(w, f->name, "duplicate", zh, en);
     json_object_set_new(w->after, "_duplicate_of", json_integer(existing));
+}
+
+static int lk_dict_check(struct write_ctx *w, const char *dict, const char *code) {
+    return w->lookups ? w->lookups->dict_check(w->lookups, dict, code) : dict_check(w->r->dbc, dict, code);
 }
 
 /* id_type decides whether the number is checked as a GB 11643 resident ID. */
@@ -124,7 +145,7 @@ static const char *effective_id_type(struct write_ctx *w) {
 static int check_org(struct write_ctx *w, const struct field *f, int64_t id) {
     req *r = w->r;
     struct org_info org;
-    int rc = org_lookup_memo(r, id, &org);
+    int rc = w->lookups ? w->lookups->org_lookup(w->lookups, id, &org) : org_lookup_memo(r, id, &org);
     if (rc < 0) return -1;
     if (rc) {
         write_error(w, f->name, "unknown_reference", "所选组织单位不存在", "No such organisation unit");
@@ -246,7 +267,7 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
         }
         if (f->flags & F_UNIQUE) {
             int64_t existing = 0;
-            int taken = unique_taken(w, col, sv_text(t), &existing);
+            int taken = unique_taken(w, f, col, sv_text(t), &existing);
             if (taken < 0) return -1;
             if (taken) { note_duplicate(w, f, existing); return 0; }
         }
@@ -287,7 +308,7 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
         return 0;
     case FT_DICT: {
         if (!json_is_string(v)) return type_error(w, f, "字典代码（文本）", "a dictionary code (text)");
-        int rc = dict_check(r->dbc, f->dict, json_string_value(v));
+        int rc = lk_dict_check(w, f->dict, json_string_value(v));
         if (rc < 0) return -1;
         if (!rc) {
             char zh[200], en[200];
@@ -311,7 +332,7 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
             if (!json_is_string(e)) { json_decref(clean); return type_error(w, f, "代码数组", "an array of codes"); }
             const char *code = json_string_value(e);
             /* no dictionary: the resource's validate hook checks the codes (users' roles) */
-            int rc = f->dict ? dict_check(r->dbc, f->dict, code) : 1;
+            int rc = f->dict ? lk_dict_check(w, f->dict, code) : 1;
             if (rc < 0) { json_decref(clean); return -1; }
             if (!rc) {
                 char zh[200], en[200];
@@ -378,7 +399,7 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
             unsigned char *h = arena_alloc(&r->a, CRYPTO_HASH_BYTES);
             crypto_lookup_hash(f->name, number, h);
             int64_t existing = 0;
-            int taken = unique_taken(w, col_suffix(r, col, "_hash"), sv_blob(h, CRYPTO_HASH_BYTES), &existing);
+            int taken = unique_taken(w, f, col_suffix(r, col, "_hash"), sv_blob(h, CRYPTO_HASH_BYTES), &existing);
             if (taken < 0) return -1;
             if (taken) { note_duplicate(w, f, existing); return 0; }
         }
@@ -496,6 +517,7 @@ int validate_record(struct write_ctx *w) {
             write_error(w, "id_number", "id_number_required_with_type", "修改证件类型时须重新填写证件号码",
                         "Give the document number again when changing the document type");
     }
+    w->field_errors = (int)json_object_size(w->errors);
     if (res->validate && json_object_size(w->errors) == 0) {
         int rc = res->validate(w);
         if (rc < 0) return rc;

@@ -61,7 +61,6 @@ CREATE TABLE persons (
 );
 CREATE UNIQUE INDEX persons_id_number ON persons(id_number_hash) WHERE deleted_at IS NULL;
 CREATE INDEX persons_phone ON persons(phone_hash);
-CREATE INDEX persons_org ON persons(org_id, id);
 CREATE INDEX persons_path ON persons(org_path, id) WHERE deleted_at IS NULL;
 CREATE INDEX persons_name ON persons(name);
 CREATE INDEX persons_birth ON persons(birth_date);
