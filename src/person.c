@@ -14,7 +14,7 @@ static const struct field person_fields[] = {
     {"id_number", FT_ID_NUMBER, F_REQUIRED | F_UNIQUE | F_SEARCH | F_FILTER | F_LIST, "证件号码", "Document number"},
     {"phone", FT_PHONE, F_SEARCH | F_FILTER | F_LIST, "联系电话", "Phone"},
     {"gender", FT_DICT, F_FILTER | F_SORT | F_LIST, "性别", "Gender", .dict = "gender"},
-    {"birth_date", FT_DATE, F_FILTER | F_SORT | F_LIST, "出生日期", "Date of birth"},
+    {"birth_date", FT_DATE, F_FILTER | F_SORT | F_LIST | F_AGE, "出生日期", "Date of birth"},
     {"ethnicity", FT_DICT, F_FILTER, "民族", "Ethnicity", .dict = "ethnicity"},
     {"org_id", FT_ORG, F_REQUIRED | F_FILTER | F_SORT | F_LIST, "所属社区/网格", "Community / grid", .levels = "community grid"},
     {"address", FT_TEXT, F_SEARCH, "居住地址", "Address", .max_len = 200},
@@ -93,27 +93,9 @@ static int person_before_delete(struct write_ctx *w) {
     return 0;
 }
 
-/* age in whole years at today (Asia/Shanghai) */
-int age_on(const char *birth, const char *today) {
-    if (!birth || strlen(birth) < 10) return -1;
-    int by = atoi(birth), bm = atoi(birth + 5), bd = atoi(birth + 8);
-    int ty = atoi(today), tm = atoi(today + 5), td = atoi(today + 8);
-    int age = ty - by;
-    if (tm < bm || (tm == bm && td < bd)) age--;
-    return age;
-}
-
-static void person_decorate(req *r, json_t *rec, int detail) {
-    char today[11];
-    today_cn(today);
-    int age = age_on(json_string_value(json_object_get(rec, "birth_date")), today);
-    json_object_set_new(rec, "age", age >= 0 ? json_integer(age) : json_null());
-}
-
 const struct resource res_persons = {
     .name = "persons", .table = "persons", .label_zh = "居民", .label_en = "Residents",
     .fields = person_fields, .nfields = sizeof person_fields / sizeof person_fields[0],
     .flags = R_SCOPED | R_IMPORT | R_EXPORT, .default_sort = "org_id", .title_field = "name",
     .validate = person_validate, .after_write = person_after_write, .before_delete = person_before_delete,
-    .decorate = person_decorate,
 };

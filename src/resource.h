@@ -36,7 +36,8 @@ enum fflags {
     F_LIST      = 1 << 6,   /* a column of the console's list by default */
     F_IMMUTABLE = 1 << 7,   /* cannot change after create */
     F_NOIMPORT  = 1 << 8,   /* not a column of import/export */
-    F_UNIQUE    = 1 << 9    /* unique among live records (checked with a clear 409) */
+    F_UNIQUE    = 1 << 9,   /* unique among live records (checked with a clear 409) */
+    F_AGE       = 1 << 10   /* FT_DATE of birth: records also answer "age" in whole years today */
 };
 
 struct field {
@@ -153,6 +154,9 @@ int crud_history(req *r);
 json_t *record_load(req *r, const struct resource *res, int64_t id, int unmask);   /* NULL = 404 (not found / out of scope) */
 int record_write(req *r, const struct resource *res, int64_t id, json_t *in, const char *if_match, json_t **out);
 int record_row_json(req *r, const struct resource *res, db_stmt *s, json_t **out);
+/* The same record written straight into b as JSON text, public fields only (no jansson objects:
+ * this is the path of every read). Returns the record's version (0 if it has none). */
+int64_t record_row_write(req *r, const struct resource *res, db_stmt *s, sbuf *b);
 /* SELECT list of the resource's storage columns, aliased t. */
 const char *resource_select_cols(const struct resource *res, arena *a);
 
@@ -161,6 +165,7 @@ int validate_record(struct write_ctx *w);          /* fills w->cols, w->after, w
 void write_error(struct write_ctx *w, const char *field, const char *code, const char *zh, const char *en);
 int respond_validation(req *r, json_t *errors, json_t *codes);
 int date_valid(const char *s);                     /* YYYY-MM-DD, a real date */
+int age_on(const char *birth, const char *today);  /* whole years; -1 if birth is not a date */
 /* Whether another live record of res (other than `self`) holds v in col: 1 with *existing, 0, <0. */
 int unique_taken_in(req *r, const struct resource *res, int64_t self, const char *col, struct sqlv v, int64_t *existing);
 /* The message of a failed uniqueness check, as validation writes it. */

@@ -10,6 +10,7 @@
 #include "scope.h"
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void write_error(struct write_ctx *w, const char *field, const char *code, const char *zh, const char *en) {
@@ -52,6 +53,15 @@ int date_valid(const char *s) {
     if (y < 1850 || y > 2200 || m < 1 || m > 12 || d < 1) return 0;
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+int age_on(const char *birth, const char *today) {
+    if (!birth || strlen(birth) < 10) return -1;
+    int by = atoi(birth), bm = atoi(birth + 5), bd = atoi(birth + 8);
+    int ty = atoi(today), tm = atoi(today + 5), td = atoi(today + 8);
+    int age = ty - by;
+    if (tm < bm || (tm == bm && td < bd)) age--;
+    return age;
 }
 
 static int datetime_valid(const char *s) {
