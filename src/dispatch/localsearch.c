@@ -86,14 +86,23 @@ static int route_update(dsp_ls *ls, int r)
 	const dsp_instance *in = ls->in;
 	lroute *rt = &ls->routes[r];
 	int L = rt->len + 2;
-	if (L > rt->stride) {
+	/* Grow with slack, and give memory back when a route shrinks a lot,
+	 * so the footprint follows the current solution instead of the
+	 * largest route each slot ever held (flat memory over long runs). */
+	if (L > rt->stride || (rt->stride > 16 && 2 * (L + L / 2 + 2) < rt->stride)) {
 		int ns = L + L / 2 + 2;
+		dsp_seg *m[DSP_MAXPROF] = {NULL};
 		for (int p = 0; p < in->nprof; p++) {
-			dsp_seg *m = malloc((size_t)ns * (size_t)ns * sizeof(dsp_seg));
-			if (!m)
-				return DSP_ENOMEM;
+			m[p] = malloc((size_t)ns * (size_t)ns * sizeof(dsp_seg));
+			if (!m[p]) {
+				for (int q = 0; q < p; q++)
+					free(m[q]);
+				return DSP_ENOMEM; /* old matrices stay valid */
+			}
+		}
+		for (int p = 0; p < in->nprof; p++) {
 			free(rt->mat[p]);
-			rt->mat[p] = m;
+			rt->mat[p] = m[p];
 		}
 		rt->stride = ns;
 	}
