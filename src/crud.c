@@ -607,9 +607,40 @@ static int read_allowed(req *r, const struct resource *res) {
     return principal_can(r->who, resource_read_perm(res, &r->a));
 }
 
+/* ?unmask=1: 1 if asked and permitted, 0 if not asked, -1 after answering 403. */
+int wants_unmask(req *r, const struct resource *res) {
+    const char *um = req_query(r, "unmask");
+    if (!um || (strcmp(um, "1") != 0 && strcmp(um, "true") != 0)) return 0;
+    const char *perm = arena_printf(&r->a, "%s.unmask", res->perm ? res->perm : res->name);
+    if (!principal_can(r->who, perm)) {
+        resp_error(r, 403, "unmask_forbidden", "没有查看完整证件号码和电话的权限",
+                   "Not permitted to see full ID numbers and phones");
+        return -1;
+    }
+    return 1;
+}
+
+/* The audit entry of an unmasked read: which fields, how many records, which ones. */
+int audit_unmask(req *r, const struct resource *res, int64_t id, const char *org_path, json_t *ids, json_t *extra) {
+    json_t *fields = json_array();
+    for (int i = 0; i < res->nfields; i++)
+        if (is_sensitive(&res->fields[i])) json_array_append_new(fields, json_string(res->fields[i].name));
+    json_t *detail = json_pack("{s:o}", "fields", fields);
+    if (ids) {
+        json_object_set_new(detail, "count", json_integer((json_int_t)json_array_size(ids)));
+        json_object_set(detail, "ids", ids);
+    }
+    if (extra) json_object_update(detail, extra);
+    int rc = audit_log(r, "unmask", res->name, id, org_path ? org_path : r->who->org_path, "查看完整敏感信息", detail);
+    json_decref(detail);
+    return rc;
+}
+
 int crud_list(req *r) {
     const struct resource *res = r->res;
     if (!read_allowed(r, res)) return resp_error(r, 403, "forbidden", "没有权限查看", "Not permitted");
+    int unmask = wants_unmask(r, res);
+    if (unmask < 0) return 0;
     int64_t page = 1, per_page = 20;
     const char *p = req_query(r, "page"), *pp = req_query(r, "per_page");
     if (p && (parse_int(p, &page) || page < 1 || page > 1000000)) { bad_filter(r, "page", "页码应为正整数", "page must be a positive integer"); return 0; }
@@ -638,7 +669,7 @@ int crud_list(req *r) {
     sqlb_val(&key, sv_text(today));
     char *cached;
     size_t cached_len;
-    if (version >= 0 && org_version >= 0 && query_cache_get(&key, version, &cached, &cached_len)) {
+    if (!unmask && version >= 0 && org_version >= 0 && query_cache_get(&key, version, &cached, &cached_len)) {
         r->status = 200;
         r->content_type = "application/json; charset=utf-8";
         free(r->resp_body);
@@ -649,7 +680,8 @@ int crud_list(req *r) {
 
     db_stmt *s = sqlb_prepare(&q, r->dbc);
     if (!s) return -1;
-    json_t *data = res->decorate ? json_array() : NULL;
+    json_t *data = res->decorate || unmask ? json_array() : NULL;
+    json_t *ids = unmask ? json_array() : NULL;
     sbuf body;
     sbuf_init(&body, &r->a);
     sbuf_puts(&body, "{\"data\":[");
@@ -657,8 +689,9 @@ int crud_list(req *r) {
     while ((rc = db_step(s)) == DB_ROW) {
         if (data) {
             json_t *rec;
-            record_row_json(r, res, s, &rec);
-            res->decorate(r, rec, 0);
+            record_row_json_unmask(r, res, s, &rec, unmask);
+            if (res->decorate) res->decorate(r, rec, 0);
+            if (ids) json_array_append(ids, json_object_get(rec, "id"));
             json_array_append_new(data, record_public(rec));
         } else {
             if (n++) sbuf_add(&body, ",", 1);
@@ -666,7 +699,12 @@ int crud_list(req *r) {
         }
     }
     db_done(s);
-    if (rc < 0) { if (data) json_decref(data); return rc; }
+    if (rc < 0) { if (data) json_decref(data); if (ids) json_decref(ids); return rc; }
+    if (ids) {
+        rc = audit_unmask(r, res, 0, NULL, ids, NULL);
+        json_decref(ids);
+        if (rc) { json_decref(data); return rc; }
+    }
 
     sqlb cq;
     sqlb_init(&cq, &r->a);
@@ -689,7 +727,7 @@ int crud_list(req *r) {
                     (long long)page, (long long)per_page);
         resp_text(r, 200, "application/json; charset=utf-8", sbuf_str(&body), body.len);
     }
-    if (version >= 0 && org_version >= 0 && r->resp_body) query_cache_put(&key, version, r->resp_body, r->resp_len);
+    if (!unmask && version >= 0 && org_version >= 0 && r->resp_body) query_cache_put(&key, version, r->resp_body, r->resp_len);
     return 0;
 }
 
@@ -713,14 +751,8 @@ int crud_get(req *r) {
     const struct resource *res = r->res;
     if (!read_allowed(r, res)) return resp_error(r, 403, "forbidden", "没有权限查看", "Not permitted");
     int64_t id = req_param_id(r, 0);
-    const char *um = req_query(r, "unmask");
-    int unmask = um && (strcmp(um, "1") == 0 || strcmp(um, "true") == 0);
-    if (unmask) {
-        const char *perm = arena_printf(&r->a, "%s.unmask", res->perm ? res->perm : res->name);
-        if (!principal_can(r->who, perm))
-            return resp_error(r, 403, "unmask_forbidden", "没有查看完整证件号码和电话的权限",
-                              "Not permitted to see full ID numbers and phones");
-    }
+    int unmask = wants_unmask(r, res);
+    if (unmask < 0) return 0;
     if (!unmask && !res->decorate) {                 /* the common read: straight from the row to text */
         if (id <= 0) return resp_error(r, 404, "not_found", "记录不存在", "No such record");
         sqlb q;
@@ -743,13 +775,7 @@ int crud_get(req *r) {
     if (!rec) return resp_error(r, 404, "not_found", "记录不存在", "No such record");
     if (unmask) {
         /* every unmasked read is recorded, with which fields were shown */
-        json_t *fields = json_array();
-        for (int i = 0; i < res->nfields; i++)
-            if (is_sensitive(&res->fields[i])) json_array_append_new(fields, json_string(res->fields[i].name));
-        json_t *detail = json_pack("{s:o}", "fields", fields);
-        int rc = audit_log(r, "unmask", res->name, id, json_string_value(json_object_get(rec, "_org_path")),
-                           "查看完整敏感信息", detail);
-        json_decref(detail);
+        int rc = audit_unmask(r, res, id, json_string_value(json_object_get(rec, "_org_path")), NULL, NULL);
         if (rc) { json_decref(rec); return rc; }
     }
     if (res->decorate) res->decorate(r, rec, 1);

@@ -25,5 +25,8 @@ int crud_order(req *r, const struct resource *res, sqlb *q);
 int crud_select(req *r, const struct resource *res, sqlb *q, sqlb *where);
 int64_t if_match_version(req *r);
 int record_writable(req *r, const struct resource *res, json_t *rec);
+int wants_unmask(req *r, const struct resource *res);
+/* Audit entry for an unmasked read of one record (id) or several (ids, borrowed). */
+int audit_unmask(req *r, const struct resource *res, int64_t id, const char *org_path, json_t *ids, json_t *extra);
 
 #endif

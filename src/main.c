@@ -308,18 +308,19 @@ static int cmd_import(int argc, char **argv) {
 
 static int cmd_export(int argc, char **argv) {
     static const char *help =
-        "Usage: shequ export <resource> FILE.csv|FILE.xlsx [--filter name=value ...] [--db URL]\n"
+        "Usage: shequ export <resource> FILE.csv|FILE.xlsx [--filter name=value ...] [--unmask] [--db URL]\n"
         "Writes every live record of the resource (or those matching the filters, as in the API's list)\n"
-        "to a CSV or XLSX file. ID numbers and phones stay masked.\n";
+        "to a CSV or XLSX file. ID numbers and phones are masked unless --unmask is given (audited).\n";
     struct common cm = {0};
     struct config ov;
     int have_db = 0, c;
     const char *filters[64];
     int nf = 0;
     static const struct option longs[] = {{"db", required_argument, 0, 'd'}, {"config", required_argument, 0, 'c'},
-        {"filter", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"filter", required_argument, 0, 'f'}, {"unmask", no_argument, 0, 'u'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         if (common_opt(&cm, c, optarg, &ov, &have_db)) continue;
+        if (c == 'u') { filters[nf++] = "unmask"; filters[nf++] = "1"; continue; }
         if (c == 'f') {
             char *eq = strchr(optarg, '=');
             if (!eq || nf >= 62) { fputs(help, stderr); return 2; }

@@ -35,7 +35,9 @@ static int person_validate(struct write_ctx *w) {
     /* a resident ID number states gender and birth date; anything typed must agree with it */
     json_t *bd = json_object_get(w->after, "_birth_date"), *g = json_object_get(w->after, "_gender");
     if (bd && g) {
-        json_t *given_bd = json_object_get(w->in, "birth_date"), *given_g = json_object_get(w->in, "gender");
+        /* compared as validated (codes, not labels): "男" and "1" are the same gender */
+        json_t *given_bd = json_object_get(w->in, "birth_date") ? json_object_get(w->after, "birth_date") : NULL;
+        json_t *given_g = json_object_get(w->in, "gender") ? json_object_get(w->after, "gender") : NULL;
         if (json_is_string(given_bd) && strcmp(json_string_value(given_bd), json_string_value(bd)) != 0)
             write_error(w, "birth_date", "birth_date_mismatch", "出生日期与身份证号不一致", "Date of birth does not match the ID number");
         if (json_is_string(given_g) && strcmp(json_string_value(given_g), json_string_value(g)) != 0)

@@ -138,6 +138,11 @@ static void note_duplicate(struct write_ctx *w, const struct field *f, int64_t e
     json_object_set_new(w->after, "_duplicate_of", json_integer(existing));
 }
 
+static const char *lk_dict_code_for(struct write_ctx *w, const char *dict, const char *text) {
+    if (w->lookups) return w->lookups->dict_code_for(w->lookups, dict, text);
+    return dict_code_for(w->r->dbc, dict, text, &w->r->a);
+}
+
 static int lk_dict_check(struct write_ctx *w, const char *dict, const char *code) {
     return w->lookups ? w->lookups->dict_check(w->lookups, dict, code) : dict_check(w->r->dbc, dict, code);
 }
@@ -320,6 +325,11 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
         if (!json_is_string(v)) return type_error(w, f, "字典代码（文本）", "a dictionary code (text)");
         int rc = lk_dict_check(w, f->dict, json_string_value(v));
         if (rc < 0) return -1;
+        json_t *label_input = NULL;
+        if (!rc) {                    /* a label ("低保", "Male") names its code just as well */
+            const char *code = lk_dict_code_for(w, f->dict, json_string_value(v));
+            if (code) { v = label_input = json_string(code); rc = 1; }
+        }
         if (!rc) {
             char zh[200], en[200];
             snprintf(zh, sizeof zh, "%s的取值“%.60s”不在字典中", f->label_zh, json_string_value(v));
@@ -329,6 +339,7 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
         }
         colvals_set(w->cols, col, sv_text(arena_strdup(&r->a, json_string_value(v))));
         json_object_set_new(w->after, f->name, json_string(json_string_value(v)));
+        if (label_input) json_decref(label_input);
         return 0;
     }
     case FT_TAGS: {
@@ -344,6 +355,10 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
             /* no dictionary: the resource's validate hook checks the codes (users' roles) */
             int rc = f->dict ? lk_dict_check(w, f->dict, code) : 1;
             if (rc < 0) { json_decref(clean); return -1; }
+            if (!rc) {                /* labels are accepted for codes, as in imports */
+                const char *c2 = lk_dict_code_for(w, f->dict, code);
+                if (c2) { code = c2; rc = 1; }
+            }
             if (!rc) {
                 char zh[200], en[200];
                 snprintf(zh, sizeof zh, "标签“%.60s”不在字典中", code);
