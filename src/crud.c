@@ -38,12 +38,30 @@ const char *field_column(const struct field *f) {
     return f->column ? f->column : f->name;
 }
 
-const char *resource_read_perm(const struct resource *res, arena *a) {
-    return arena_printf(a, "%s.read", res->perm ? res->perm : res->name);
+/* "<perm>.read" and "<perm>.write", made once per resource: asked several times per request. */
+static const char *perm_names[64][2];
+static pthread_once_t perm_names_once = PTHREAD_ONCE_INIT;
+
+static void make_perm_names(void) {
+    for (int i = 0; i < resources_count && i < 64; i++) {
+        const char *base = resources[i]->perm ? resources[i]->perm : resources[i]->name;
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s.read", base);
+        perm_names[i][0] = strdup(buf);
+        snprintf(buf, sizeof buf, "%s.write", base);
+        perm_names[i][1] = strdup(buf);
+    }
 }
-const char *resource_write_perm(const struct resource *res, arena *a) {
-    return arena_printf(a, "%s.write", res->perm ? res->perm : res->name);
+
+static const char *perm_name(const struct resource *res, int write, arena *a) {
+    pthread_once(&perm_names_once, make_perm_names);
+    for (int i = 0; i < resources_count && i < 64; i++)
+        if (resources[i] == res) return perm_names[i][write];
+    return arena_printf(a, write ? "%s.write" : "%s.read", res->perm ? res->perm : res->name);
 }
+
+const char *resource_read_perm(const struct resource *res, arena *a) { return perm_name(res, 0, a); }
+const char *resource_write_perm(const struct resource *res, arena *a) { return perm_name(res, 1, a); }
 
 static int is_sensitive(const struct field *f) { return f->type == FT_ID_NUMBER || f->type == FT_PHONE; }
 
@@ -305,7 +323,9 @@ json_t *record_public(json_t *rec) {
 static int load_where(req *r, const struct resource *res, sqlb *q, int64_t id) {
     sqlb_sql(q, "SELECT ");
     sqlb_sql(q, resource_select_cols(res, &r->a));
-    sqlb_sql(q, arena_printf(&r->a, " FROM %s t WHERE t.id = ", res->table));
+    sqlb_sql(q, " FROM ");
+    sqlb_sql(q, res->table);
+    sqlb_sql(q, " t WHERE t.id = ");
     sqlb_val(q, sv_int(id));
     if (!(res->flags & R_NO_SOFT)) sqlb_sql(q, " AND t.deleted_at IS NULL");
     if (res->flags & R_SCOPED) scope_restrict(q, r->who, resource_read_perm(res, &r->a), "t");
