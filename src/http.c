@@ -266,7 +266,7 @@ static void dispatch(req *r) {
     }
     r->dbc = db_acquire(g_db);
     /* reads see one snapshot and take the file locks once per request, not once per statement */
-    int read_tx = is_safe_method(r->method) && !needs_write(r);
+    int read_tx = is_safe_method(r->method) && !needs_write(r) && !(rt->flags & RT_ONE_READ);
     if (read_tx && db_begin_read(r->dbc) != 0) { resp_db_error(r, db_errcode(r->dbc)); return; }
     int rc = session_authenticate(r);
     if (rc < 0) { if (read_tx) db_rollback(r->dbc); resp_db_error(r, db_errcode(r->dbc)); return; }

@@ -10,7 +10,8 @@ enum route_flags {
     RT_PUBLIC = 1,      /* no sign-in needed */
     RT_NO_CSRF = 2,     /* state-changing but exempt from the CSRF header (login) */
     RT_UPLOAD = 4,      /* large body allowed (imports) */
-    RT_STATIC = 8       /* console files */
+    RT_STATIC = 8,      /* console files */
+    RT_ONE_READ = 16    /* reads one row: needs no snapshot across statements (no read transaction) */
 };
 
 struct route {

@@ -6,7 +6,7 @@
 #include "resource.h"
 
 const struct route routes[] = {
-    {"GET", "/api/v1/health", api_health, RT_PUBLIC, NULL, "健康检查", "Health check"},
+    {"GET", "/api/v1/health", api_health, RT_PUBLIC | RT_ONE_READ, NULL, "健康检查", "Health check"},
     {"POST", "/api/v1/auth/login", api_login, RT_PUBLIC | RT_NO_CSRF, NULL, "登录", "Sign in"},
     {"POST", "/api/v1/auth/logout", api_logout, 0, NULL, "退出登录", "Sign out"},
     {"GET", "/api/v1/auth/me", api_me, 0, NULL, "当前用户", "Current user"},
@@ -24,7 +24,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/{res}.xlsx", crud_export_xlsx, 0, "data.export", "导出 Excel", "Export XLSX"},
     {"GET", "/api/v1/{res}", crud_list, 0, NULL, "列表", "List"},
     {"POST", "/api/v1/{res}", crud_create, 0, NULL, "新建", "Create"},
-    {"GET", "/api/v1/{res}/{id}", crud_get, 0, NULL, "详情", "Get"},
+    {"GET", "/api/v1/{res}/{id}", crud_get, RT_ONE_READ, NULL, "详情", "Get"},
     {"PATCH", "/api/v1/{res}/{id}", crud_update, 0, NULL, "修改", "Update"},
     {"DELETE", "/api/v1/{res}/{id}", crud_delete, 0, NULL, "删除", "Delete"},
     {"GET", "/api/v1/{res}/{id}/history", crud_history, 0, NULL, "变更历史", "Change history"},
