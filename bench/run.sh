@@ -19,6 +19,7 @@ PW=Bench2026pass
 PORT=18901
 NGINX_PORT=18902
 mkdir -p "$OUT/www"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 DB="$OUT/bench-$SCALE.db"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$OUT/nginx.pid" ] && kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true; }
@@ -134,6 +135,7 @@ echo "$TABLE"
   echo "Written by \`make bench\` ($(date -u +%Y-%m-%d), $(nproc) cores shared with the load generator, SCALE=$SCALE residents,"
   echo "wrk -t2 -c$CONN, median of $RUNS runs of ${DUR}s each). Every figure stands beside its reference measured in"
   echo "the same run on the same machine; the machine is shared and noisy, so read the ratios."
+  echo "Load average when the run started: $LOAD_START (anything above 0 is other work on the same 2 cores)."
   echo
   echo "$TABLE"
   echo

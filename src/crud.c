@@ -887,7 +887,7 @@ int record_insert(req *r, const struct resource *res, const struct colvals *cols
         sbuf_puts(&b, ") VALUES (");
         for (int i = 0; i < cols->n; i++) sbuf_puts(&b, i ? ", ?" : "?");
         if (!(res->flags & R_NO_VERSION)) sbuf_puts(&b, cols->n ? ", ?, ?, ?, ?" : "?, ?, ?, ?");
-        sbuf_puts(&b, ") RETURNING id");
+        sbuf_puts(&b, ")");
         sql = sbuf_str(&b);
         if (ic && cols->n <= (int)(sizeof ic->cols / sizeof ic->cols[0])) {
             for (int i = 0; i < cols->n; i++) ic->cols[i] = arena_strdup(a, cols->v[i].col);
@@ -909,10 +909,12 @@ int record_insert(req *r, const struct resource *res, const struct colvals *cols
         if (uid) { db_bind_int(s, k++, uid); db_bind_int(s, k++, uid); }
         else { db_bind_null(s, k++); db_bind_null(s, k++); }
     }
+    /* the rowid of this connection's insert, rather than RETURNING: a RETURNING clause makes SQLite
+     * stage every inserted row in a temporary table, which costs as much as the insert in a bulk load */
     int rc = db_step(s);
-    if (rc == DB_ROW) *id = db_col_int(s, 0);
+    if (rc == DB_DONE) *id = db_last_insert_id(r->dbc);
     db_done(s);
-    return rc == DB_ROW ? 0 : rc == DB_DONE ? -1 : rc;
+    return rc == DB_DONE ? 0 : rc == DB_ROW ? -1 : rc;
 }
 
 /* Validates and stores one record. Returns 0 (w->id set), SAVE_INVALID (w->errors),

@@ -41,6 +41,9 @@ int db_bind_int(db_stmt *s, int idx, int64_t v);         /* idx from 1 */
 int db_bind_real(db_stmt *s, int idx, double v);
 int db_bind_text(db_stmt *s, int idx, const char *v, int len);  /* len -1: strlen; NULL binds NULL */
 int db_bind_blob(db_stmt *s, int idx, const void *v, int len);
+/* The same without a copy: v must stay valid until db_done (request-arena values do). */
+int db_bind_text_ref(db_stmt *s, int idx, const char *v, int len);
+int db_bind_blob_ref(db_stmt *s, int idx, const void *v, int len);
 int db_bind_null(db_stmt *s, int idx);
 int db_step(db_stmt *s);                                 /* DB_ROW, DB_DONE or DB_ERR_* */
 int db_col_count(db_stmt *s);
@@ -62,6 +65,7 @@ void db_rollback(db_conn *c);
 int db_in_transaction(const db_conn *c);
 
 int db_changes(db_conn *c);
+int64_t db_last_insert_id(db_conn *c);                   /* rowid of this connection's last INSERT */
 const char *db_errmsg(db_conn *c);
 int db_errcode(db_conn *c);                              /* last DB_ERR_* */
 

@@ -226,6 +226,15 @@ int db_bind_blob(db_stmt *s, int idx, const void *v, int len) {
     return sqlite3_bind_blob(s->st, idx, v, len, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
 }
 
+int db_bind_text_ref(db_stmt *s, int idx, const char *v, int len) {
+    if (!v) return db_bind_null(s, idx);
+    return sqlite3_bind_text(s->st, idx, v, len, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
+}
+int db_bind_blob_ref(db_stmt *s, int idx, const void *v, int len) {
+    if (!v) return db_bind_null(s, idx);
+    return sqlite3_bind_blob(s->st, idx, v, len, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
+}
+
 int db_step(db_stmt *s) {
     int rc = sqlite3_step(s->st);
     if (rc == SQLITE_ROW) return DB_ROW;
@@ -301,6 +310,7 @@ void db_rollback(db_conn *c) {
 
 int db_in_transaction(const db_conn *c) { return c->tx_depth > 0; }
 int db_changes(db_conn *c) { return sqlite3_changes(c->h); }
+int64_t db_last_insert_id(db_conn *c) { return sqlite3_last_insert_rowid(c->h); }
 const char *db_errmsg(db_conn *c) { return sqlite3_errmsg(c->h); }
 int db_errcode(db_conn *c) { return c->last_err; }
 

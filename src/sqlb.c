@@ -37,8 +37,9 @@ int sqlv_bind(db_stmt *s, int idx, struct sqlv v) {
     switch (v.k) {
     case SV_INT: return db_bind_int(s, idx, v.i);
     case SV_REAL: return db_bind_real(s, idx, v.d);
-    case SV_TEXT: return db_bind_text(s, idx, v.s, v.len);
-    case SV_BLOB: return db_bind_blob(s, idx, v.s, v.len);
+    /* values built for a statement live in the request's arena until the statement is done */
+    case SV_TEXT: return db_bind_text_ref(s, idx, v.s, v.len);
+    case SV_BLOB: return db_bind_blob_ref(s, idx, v.s, v.len);
     default: return db_bind_null(s, idx);
     }
 }
