@@ -343,13 +343,20 @@ void req_free_cli(req *r) {
     arena_free(&r->a);
 }
 
-static const char *security_headers[][2] = {
+/* Pages of the console get the full policy; API answers are data, never rendered or framed, and
+ * get what matters for data (OWASP REST guidance): no sniffing, no framing, no caching. */
+static const char *page_headers[][2] = {
     {"X-Content-Type-Options", "nosniff"},
     {"X-Frame-Options", "DENY"},
     {"Referrer-Policy", "same-origin"},
     {"Content-Security-Policy",
      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
      "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"},
+};
+static const char *api_headers[][2] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+    {"Cache-Control", "no-store"},
 };
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, req *r) {
@@ -364,9 +371,12 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, req *r) {
     }
     if (!resp) return MHD_NO;
     if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
-    for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
-        MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
-    if (strncmp(r->url, "/api/", 5) == 0) MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (strncmp(r->url, "/api/", 5) == 0)
+        for (size_t i = 0; i < sizeof api_headers / sizeof api_headers[0]; i++)
+            MHD_add_response_header(resp, api_headers[i][0], api_headers[i][1]);
+    else
+        for (size_t i = 0; i < sizeof page_headers / sizeof page_headers[0]; i++)
+            MHD_add_response_header(resp, page_headers[i][0], page_headers[i][1]);
     for (int i = 0; i < r->nhdr; i++) MHD_add_response_header(resp, r->hdr_names[i], r->hdr_values[i]);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -500,7 +510,7 @@ int http_serve(db *d, const struct server_opts *o) {
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),   /* caps request line + headers (431 past it) */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(8 * 1024),   /* caps request line + headers (431 past it) */
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,

@@ -126,7 +126,7 @@ function memorySection() {
   const f = `${out}/memory.txt`;
   if (!existsSync(f)) return;
   const rows = readFileSync(f, 'utf8').trim().split('\n');
-  const head = rows[0].replace(/^# /, '');
+  const head = rows[0].replace(/^# /, '').replace(/; elapsed_s rss_kb$/, '').replace(' ', ', wall-clock limit ');
   const data = rows.slice(1).map((r) => r.split(' ').map(Number));
   if (data.length < 2) return;
   const early = data.find((d) => d[0] >= 60) ?? data[0];

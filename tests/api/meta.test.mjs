@@ -195,10 +195,16 @@ test('every answer carries X-Content-Type-Options: nosniff and the other securit
   ];
   for (const r of answers) {
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff', String(r.status));
-    assert.equal(r.headers.get('x-frame-options'), 'DENY');
-    assert.match(r.headers.get('content-security-policy') || '', /default-src 'self'/);
+    assert.match(r.headers.get('content-security-policy') || '', /frame-ancestors 'none'/, String(r.status));
   }
-  assert.equal(answers[0].headers.get('cache-control'), 'no-store', 'API answers are not cached');
+  for (const r of answers.slice(0, -1)) {                     // API answers: data, never rendered or cached
+    assert.match(r.headers.get('content-security-policy'), /default-src 'none'/);
+    assert.equal(r.headers.get('cache-control'), 'no-store', 'API answers are not cached');
+  }
+  const page = answers[answers.length - 1];                  // console pages: the full policy
+  assert.equal(page.headers.get('x-frame-options'), 'DENY');
+  assert.match(page.headers.get('content-security-policy'), /default-src 'self'/);
+  assert.equal(page.headers.get('referrer-policy'), 'same-origin');
   assert.match(answers[0].headers.get('content-type'), /^application\/json/);
 });
 
