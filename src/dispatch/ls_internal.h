@@ -70,6 +70,10 @@ void dsp_ls_optimise(dsp_ls *ls, int maxr, dsp_rng *rng);
 void dsp_ls_apply(dsp_ls *ls, int R, const piece *pr, int npr, int S,
 		  const piece *ps, int nps);
 double dsp_ls_eval_route(dsp_ls *ls, int v, const piece *pc, int np);
+/* 1 if the pieces make a feasible route for vehicle v (ls_insert.c). */
+int dsp_ls_route_feasible(dsp_ls *ls, int v, const piece *pc, int np);
+/* Cheapest insertion of client c into routes 0..m-1 keeping the route feasible; 1 if done. */
+int dsp_ls_insert_feasible(dsp_ls *ls, int c, int m);
 int dsp_ls_try_rewrite(dsp_ls *ls, int R, const piece *pr, int npr, int S,
 		       const piece *ps, int nps);
 void dsp_ls_angles(dsp_ls *ls);

@@ -19,40 +19,6 @@ static double weight(const dsp_instance *in, int c)
 	return 1.0 + (in->priority ? in->priority[c] : 0);
 }
 
-/* Feasible insertion of c keeping its route feasible; 1 if done. */
-static int reinsert(dsp_ls *ls, int c, int m)
-{
-	const dsp_instance *in = ls->in;
-	double best = 1e300;
-	int br = -1, bp = -1;
-	for (int r = 0; r < m; r++) {
-		lroute *rt = &ls->routes[r];
-		if (in->acost[(size_t)c * (size_t)in->nveh + (size_t)rt->veh] >= DSP_FORBID)
-			continue;
-		int prof = in->veh[rt->veh].prof;
-		for (int p = 0; p <= rt->len; p++) {
-			piece pc[3] = {{r, 0, p}, {-1, c, c}, {r, p + 1, rt->len + 1}};
-			dsp_seg s = *piece_seg(ls, prof, &pc[0]);
-			for (int k = 1; k < 3; k++)
-				s = dsp_seg_merge(in, prof, &s, piece_seg(ls, prof, &pc[k]));
-			const dsp_vehicle *vh = &in->veh[rt->veh];
-			if (s.tw || s.load > vh->capacity || s.dur > vh->max_dur)
-				continue;
-			double d = dsp_ls_eval_route(ls, rt->veh, pc, 3) - rt->cost;
-			if (d < best) {
-				best = d;
-				br = r;
-				bp = p;
-			}
-		}
-	}
-	if (br < 0)
-		return 0;
-	piece pc[3] = {{br, 0, bp}, {-1, c, c}, {br, bp + 1, ls->routes[br].len + 1}};
-	dsp_ls_apply(ls, br, pc, 3, -1, NULL, 0);
-	return 1;
-}
-
 int dsp_postpone(dsp_ls *ls, dsp_indiv *x, const dsp_penalty *pen, dsp_rng *rng,
 		 int *dropped, int *ndropped)
 {
@@ -105,7 +71,7 @@ int dsp_postpone(dsp_ls *ls, dsp_indiv *x, const dsp_penalty *pen, dsp_rng *rng,
 	}
 	int kept = 0;
 	for (int a = 0; a < nd; a++)
-		if (!reinsert(ls, dropped[a], m))
+		if (!dsp_ls_insert_feasible(ls, dropped[a], m))
 			dropped[kept++] = dropped[a];
 	*ndropped = kept;
 	dsp_ls_store(ls, x, m);

@@ -21,48 +21,10 @@ typedef struct {
 	dsp_indiv snap;
 } rm_t;
 
-static int feasible_route(dsp_ls *ls, int v, const piece *pc, int np)
-{
-	const dsp_instance *in = ls->in;
-	int prof = in->veh[v].prof;
-	dsp_seg s = *piece_seg(ls, prof, &pc[0]);
-	for (int k = 1; k < np; k++)
-		s = dsp_seg_merge(in, prof, &s, piece_seg(ls, prof, &pc[k]));
-	const dsp_vehicle *vh = &in->veh[v];
-	return s.tw == 0 && s.load <= vh->capacity && s.dur <= vh->max_dur;
-}
-
 static inline void add(piece *pc, int *np, int r, int a, int b)
 {
 	if (a <= b)
 		pc[(*np)++] = (piece){r, a, b};
-}
-
-/* Cheapest feasible insertion of c; 1 if done. */
-static int insert_feasible(rm_t *rm, int c)
-{
-	dsp_ls *ls = rm->ls;
-	double best = 1e300;
-	int br = -1, bp = -1;
-	for (int r = 0; r < rm->m; r++) {
-		lroute *rt = &ls->routes[r];
-		for (int p = 0; p <= rt->len; p++) {
-			piece pc[3] = {{r, 0, p}, {-1, c, c}, {r, p + 1, rt->len + 1}};
-			if (!feasible_route(ls, rt->veh, pc, 3))
-				continue;
-			double d = dsp_ls_eval_route(ls, rt->veh, pc, 3) - rt->cost;
-			if (d < best) {
-				best = d;
-				br = r;
-				bp = p;
-			}
-		}
-	}
-	if (br < 0)
-		return 0;
-	piece pc[3] = {{br, 0, bp}, {-1, c, c}, {br, bp + 1, ls->routes[br].len + 1}};
-	dsp_ls_apply(ls, br, pc, 3, -1, NULL, 0);
-	return 1;
 }
 
 static int all_feasible(const rm_t *rm)
@@ -140,7 +102,7 @@ static int eject(rm_t *rm, int c)
 				rem[0] = i;
 				if (i != p) {
 					int np = eject_pieces(pc, r, L, rem, 1, c, p);
-					if (feasible_route(ls, rt->veh, pc, np)) {
+					if (dsp_ls_route_feasible(ls, rt->veh, pc, np)) {
 						best = s1; br = r; bp = p; bk = 1;
 						memcpy(brem, rem, sizeof(rem));
 						continue;
@@ -153,7 +115,7 @@ static int eject(rm_t *rm, int c)
 					rem[1] = j;
 					if (i != p && j != p) {
 						int np = eject_pieces(pc, r, L, rem, 2, c, p);
-						if (feasible_route(ls, rt->veh, pc, np)) {
+						if (dsp_ls_route_feasible(ls, rt->veh, pc, np)) {
 							best = s2; br = r; bp = p; bk = 2;
 							memcpy(brem, rem, sizeof(rem));
 							continue;
@@ -165,7 +127,7 @@ static int eject(rm_t *rm, int c)
 							continue;
 						rem[2] = k;
 						int np = eject_pieces(pc, r, L, rem, 3, c, p);
-						if (feasible_route(ls, rt->veh, pc, np)) {
+						if (dsp_ls_route_feasible(ls, rt->veh, pc, np)) {
 							best = s3; br = r; bp = p; bk = 3;
 							memcpy(brem, rem, sizeof(rem));
 						}
@@ -220,8 +182,8 @@ static void perturb(rm_t *rm, int tries)
 			add(ps, &ns, R, i, i);
 			add(ps, &ns, S, j + 1, LS + 1);
 		}
-		if (feasible_route(ls, ls->routes[R].veh, pr, nr) &&
-		    feasible_route(ls, ls->routes[S].veh, ps, ns))
+		if (dsp_ls_route_feasible(ls, ls->routes[R].veh, pr, nr) &&
+		    dsp_ls_route_feasible(ls, ls->routes[S].veh, ps, ns))
 			dsp_ls_apply(ls, R, pr, nr, S, ps, ns);
 	}
 }
@@ -265,7 +227,7 @@ int dsp_routemin(dsp_ls *ls, const dsp_indiv *x, const dsp_penalty *pen,
 	ret = 0;
 	while (rm.nep > 0 && !stop(ctx)) {
 		int c = rm.ep[--rm.nep];
-		if (insert_feasible(&rm, c) || squeeze(&rm, c))
+		if (dsp_ls_insert_feasible(rm.ls, c, rm.m) || squeeze(&rm, c))
 			continue;
 		rm.fails[c]++;
 		if (!eject(&rm, c)) {
