@@ -32,10 +32,17 @@ DISPATCH_OBJ := $(DISPATCH_SRC:src/dispatch/%.c=$(B)/obj/dispatch/%.o)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all build demo test test-unit test-api bench clean deps
+.PHONY: all build web demo test test-unit test-api bench clean deps
 
 all: build
-build: $(B)/shequ
+build: $(B)/shequ web
+
+# The console: .vue components compiled to ES modules, libraries copied from node_modules
+# (scripts/build-web.mjs); served from build/web by `shequ serve`.
+WEB_SRC := $(shell find web -type f 2>/dev/null)
+web: build/web/.built
+build/web/.built: $(WEB_SRC) scripts/build-web.mjs package-lock.json
+	@node scripts/build-web.mjs web build/web && touch $@
 
 deps:
 	@bash scripts/deps.sh

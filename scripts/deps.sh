@@ -9,6 +9,7 @@ DEBIAN_PACKAGES=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
   libxlsxwriter-dev libzip-dev libexpat1-dev libcsv-dev libqrencode-dev libcmocka-dev
   nginx wrk curl ca-certificates
+  chromium fonts-noto-cjk
 )
 
 SUDO=""
@@ -27,7 +28,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages (test drivers, later the console): only when package.json changed.
+# npm packages (the console's libraries, its build step, the browser-test driver): only when
+# package-lock.json changed.
 if [ -f package.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "deps: npm ci"

@@ -19,7 +19,7 @@ void config_defaults(struct config *c) {
     c->timeout_s = 30;
     c->body_limit = 1024 * 1024;
     c->import_limit = 256u * 1024 * 1024;
-    snprintf(c->web_root, sizeof c->web_root, "web");
+    snprintf(c->web_root, sizeof c->web_root, "build/web");
     c->session_idle_minutes = 120;
     snprintf(c->log_level, sizeof c->log_level, "info");
 }

@@ -229,17 +229,24 @@ static int serve_static(req *r) {
     if (strcmp(p, "/") == 0 || !strchr(strrchr(p, '/'), '.')) p = "/index.html";
     if (strstr(p, "..") || strstr(p, "//") || strchr(p, '\\'))
         return resp_error(r, 404, "not_found", "页面不存在", "Not found");
-    /* /vendor/ maps to node_modules, so the console loads Vue and Element Plus without a bundler */
-    const char *path;
-    if (strncmp(p, "/vendor/", 8) == 0) path = arena_printf(&r->a, "%s/../node_modules/%s", root, p + 8);
-    else path = arena_printf(&r->a, "%s%s", root, p);
+    const char *path = arena_printf(&r->a, "%s%s", root, p);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0) close(fd);
         return resp_error(r, 404, "not_found", "页面不存在", "Not found");
     }
-    resp_header(r, "Cache-Control", strstr(p, "/vendor/") ? "public, max-age=86400" : "no-cache");
+    /* revalidated on every load (a rebuilt console shows at once), answered 304 when unchanged:
+     * the libraries are 2 MB that a browser then fetches once */
+    const char *etag = arena_printf(&r->a, "\"%llx-%llx\"", (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
+                                    (unsigned long long)st.st_mtim.tv_nsec, (unsigned long long)st.st_size);
+    resp_header(r, "Cache-Control", "no-cache");
+    resp_header(r, "ETag", etag);
+    const char *inm = req_header(r, "If-None-Match");
+    if (inm && strcmp(inm, etag) == 0) {
+        close(fd);
+        return resp_text(r, 304, NULL, "", 0);
+    }
     return resp_file(r, 200, mime_of(path), fd, (size_t)st.st_size, NULL);
 }
 

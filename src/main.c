@@ -107,7 +107,8 @@ static int parse_common_only(int argc, char **argv, const char *help, struct com
 static int cmd_serve(int argc, char **argv) {
     static const char *help =
         "Usage: shequ serve [--db URL] [--listen HOST:PORT] [--config FILE] [--threads N] [--web DIR]\n"
-        "Serves the JSON API under /api/v1/ and the console (web/) on HOST:PORT (default 127.0.0.1:8080).\n"
+        "Serves the JSON API under /api/v1/ and the console on HOST:PORT (default 127.0.0.1:8080).\n"
+        "The console is read from DIR (default build/web, made from web/ by `make`).\n"
         "Migrates the database first. Stops gracefully on SIGTERM or Ctrl-C.\n";
     struct common cm = {0};
     struct config ov;

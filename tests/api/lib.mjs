@@ -30,7 +30,7 @@ export async function startServer({ scale = 2000, extraArgs = [] } = {}) {
   const demo = run(['demo', '--db', db, '--password', PASSWORD, '--scale', String(scale)]);
   if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
   const port = await freePort();
-  const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', join(ROOT, 'web'), ...extraArgs],
+  const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', join(ROOT, 'build', 'web'), ...extraArgs],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SHEQU_QUIET_ACCESS: '1' } });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });

@@ -226,6 +226,27 @@ test('the console is served for non-API paths and never for path traversal', asy
   }
 });
 
+test('the console\'s modules and libraries are served with validators; node_modules is not', async () => {
+  const anon = new Client(srv.base);
+  const lib = await anon.get('/lib/vue.js', { raw: true });
+  assert.equal(lib.status, 200);
+  assert.match(lib.headers.get('content-type'), /text\/javascript/);
+  const etag = lib.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]+-[0-9a-f]+"$/);
+  assert.equal(lib.headers.get('cache-control'), 'no-cache', 'revalidated, so a rebuilt console shows at once');
+  const again = await anon.get('/lib/vue.js', { raw: true, headers: { 'If-None-Match': etag } });
+  assert.equal(again.status, 304, 'unchanged files are not sent again');
+  const other = await anon.get('/lib/vue.js', { raw: true, headers: { 'If-None-Match': '"0-0"' } });
+  assert.equal(other.status, 200);
+  const main = await anon.get('/src/main.js', { raw: true });
+  assert.equal(main.status, 200);
+  const code = main.buf.toString('utf8');
+  assert.doesNotMatch(code, /from ['"]vue['"]/, 'bare imports are rewritten at build time (no inline import map under the CSP)');
+  const sfc = await anon.get('/src/App.vue.js', { raw: true });
+  assert.equal(sfc.status, 200, 'single-file components are served compiled');
+  assert.equal((await anon.get('/vendor/vue/package.json', { raw: true })).status, 404);
+});
+
 test('the server shuts down cleanly with no sanitizer report', async () => {
   const { code, log } = await stopAndCollect(srv);
   assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|runtime error:/);

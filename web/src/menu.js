@@ -1,0 +1,17 @@
+// menu.js: how the side menu groups the declared record kinds. Kinds not named here still get a
+// menu entry (under 其他 / Other), so a record kind added on the server shows up by itself; the
+// user sees only what /api/v1/meta says they may read.
+export const MENU_GROUPS = [
+  { key: 'people', zh: '人口管理', en: 'Residents', icon: 'User', resources: ['persons', 'households', 'household_members'] },
+  { key: 'places', zh: '组织与房屋', en: 'Units and buildings', icon: 'OfficeBuilding', resources: ['org_units', 'buildings'] },
+  { key: 'admin', zh: '系统管理', en: 'Administration', icon: 'Setting', resources: ['users', 'roles', 'dict_items', 'audit_log'] },
+];
+export const OTHER_GROUP = { key: 'other', zh: '其他', en: 'Other', icon: 'Menu' };
+
+export function menuGroups(readable) {
+  const named = new Set(MENU_GROUPS.flatMap((g) => g.resources));
+  const groups = MENU_GROUPS.map((g) => ({ ...g, items: g.resources.map((n) => readable.find((r) => r.name === n)).filter(Boolean) }));
+  const others = readable.filter((r) => !named.has(r.name));
+  if (others.length) groups.push({ ...OTHER_GROUP, items: others });
+  return groups.filter((g) => g.items.length);
+}

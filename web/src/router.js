@@ -1,0 +1,45 @@
+// router.js: the console's pages. Record pages are generic: /r/<resource> lists any declared
+// record kind (from /api/v1/meta), so a kind added on the server gets its pages with no new
+// code here. Signing in is checked before every page; an ended session returns to /login and
+// then back to the page the user was on.
+import { createRouter, createWebHistory } from 'vue-router';
+import { store, loadSession, clearSession } from './store.js';
+import { onSessionEnded } from './api.js';
+import Login from './pages/Login.vue';
+import Shell from './layout/Shell.vue';
+import Dashboard from './pages/Dashboard.vue';
+import RecordPage from './pages/RecordPage.vue';
+import NotFound from './pages/NotFound.vue';
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: Login, meta: { public: true } },
+    {
+      path: '/', component: Shell, children: [
+        { path: '', name: 'home', component: Dashboard },
+        { path: 'r/:res', name: 'records', component: RecordPage, props: true },
+        { path: ':pathMatch(.*)*', name: 'not-found', component: NotFound },
+      ],
+    },
+  ],
+});
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true;
+  if (!store.user) {
+    try {
+      await loadSession();
+    } catch {
+      return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
+    }
+  }
+  return true;
+});
+
+onSessionEnded(() => {
+  if (!store.user) return;
+  clearSession();
+  const here = router.currentRoute.value;
+  if (here.name !== 'login') router.push({ name: 'login', query: { redirect: here.fullPath, expired: '1' } });
+});
