@@ -35,13 +35,23 @@ json_t *user_json(req *r, const principal *p) {
     json_t *perms = json_object();
     for (int i = 0; i < p->ngrants; i++)
         json_object_set_new(perms, p->grants[i].perm, json_string(scope_kind_name(p->grants[i].scope)));
-    json_t *roles = json_array();
+    /* role codes, and their names for the console's top bar */
+    json_t *roles = json_array(), *role_names = json_array();
     char buf[256];
     snprintf(buf, sizeof buf, "%s", p->roles);
     char *save = NULL;
-    for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save)) json_array_append_new(roles, json_string(c));
+    db_stmt *s;
+    for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+        json_array_append_new(roles, json_string(c));
+        if (!(s = db_prepare(r->dbc, "SELECT name_zh, name_en FROM roles WHERE code = ? AND deleted_at IS NULL"))) continue;
+        db_bind_text(s, 1, c, -1);
+        if (db_step(s) == DB_ROW)
+            json_array_append_new(role_names, json_pack("{s:s,s:s?,s:s?}", "code", c, "name_zh", db_col_text(s, 0),
+                                                        "name_en", db_col_text(s, 1)));
+        db_done(s);
+    }
     const char *org_name = NULL, *org_level = NULL;
-    db_stmt *s = db_prepare(r->dbc, "SELECT name, level FROM org_units WHERE id = ?");
+    s = db_prepare(r->dbc, "SELECT name, level FROM org_units WHERE id = ?");
     if (s) {
         db_bind_int(s, 1, p->org_id);
         if (db_step(s) == DB_ROW) {
@@ -50,9 +60,9 @@ json_t *user_json(req *r, const principal *p) {
         }
         db_done(s);
     }
-    return json_pack("{s:I,s:s,s:s,s:I,s:s?,s:s?,s:o,s:o}", "id", (json_int_t)p->user_id, "username", p->username, "name",
-                     p->name, "org_id", (json_int_t)p->org_id, "org_name", org_name, "org_level", org_level, "roles", roles,
-                     "permissions", perms);
+    return json_pack("{s:I,s:s,s:s,s:I,s:s?,s:s?,s:o,s:o,s:o}", "id", (json_int_t)p->user_id, "username", p->username,
+                     "name", p->name, "org_id", (json_int_t)p->org_id, "org_name", org_name, "org_level", org_level, "roles",
+                     roles, "role_names", role_names, "permissions", perms);
 }
 
 static int64_t recent_failures(req *r, const char *username, time_t now) {

@@ -37,6 +37,9 @@ test('sign-in answers 200 with the user, a CSRF token and an HttpOnly SameSite=S
   assert.ok(body.data.csrf_token.length >= 20);
   assert.equal(body.data.user.username, 'community_worker');
   assert.equal(body.data.user.permissions['persons.read'], 'subtree');
+  assert.deepEqual(body.data.user.roles, ['community_worker']);
+  assert.equal(body.data.user.role_names[0].code, 'community_worker');
+  assert.match(body.data.user.role_names[0].name_zh, /社区/, 'role names for the console\'s top bar');
   assert.ok(!cookie.includes(body.data.csrf_token), 'the CSRF token is not the session token');
 });
 
