@@ -55,3 +55,12 @@ export function dictItems(name) {
 }
 
 export const readableResources = computed(() => (store.meta ? store.meta.resources.filter((r) => r.can.read) : []));
+
+// Bumped whenever the console saves or deletes a record, so an open detail drawer or list of
+// that kind can load it again: watch changes.seq, then look at changes.res and changes.id.
+export const changes = reactive({ seq: 0, res: '', id: null });
+export function noteChange(res, id) {
+  changes.res = res;
+  changes.id = id;
+  changes.seq++;
+}
