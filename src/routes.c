@@ -4,6 +4,7 @@
 #include "api.h"
 #include "household.h"
 #include "resource.h"
+#include "stats.h"
 
 const struct route routes[] = {
     {"GET", "/api/v1/health", api_health, RT_PUBLIC | RT_ONE_READ, NULL, "健康检查", "Health check"},
@@ -18,6 +19,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/audit", api_audit_list, 0, "audit.read", "审计日志", "Audit log"},
     {"GET", "/api/v1/audit.csv", api_audit_export_csv, 0, "audit.read", "导出审计日志", "Export the audit log"},
     {"GET", "/api/v1/audit.xlsx", api_audit_export_xlsx, 0, "audit.read", "导出审计日志", "Export the audit log"},
+    {"GET", "/api/v1/stats/summary", api_stats_summary, 0, "persons.read", "首页统计", "Dashboard summary"},
     {"POST", "/api/v1/households/{id}/change_head", household_change_head, 0, "households.write", "变更户主", "Change the head of household"},
     {"POST", "/api/v1/{res}/import", crud_import, RT_UPLOAD, "data.import", "导入", "Import CSV or XLSX"},
     {"GET", "/api/v1/{res}.csv", crud_export_csv, 0, "data.export", "导出 CSV", "Export CSV"},
