@@ -35,11 +35,11 @@ static const int aged_years[3] = {60, 80, 100};
 /* Figures of one unit of the breakdown (a direct child, or the unit itself). */
 struct figs { int64_t persons, aged60, households; };
 struct child { int64_t id; const char *name, *level; struct figs f; };
-struct tag { const char *code, *zh, *en; int active; int64_t n; };
+struct tag { const char *code, *zh, *en; size_t len; int active; int64_t n; };
 
 struct tally {
     const char *bound[BANDS];          /* bound[k]: latest birth date of someone aged 5k or more */
-    int year;                          /* today's */
+    int bound_year[BANDS];             /* the year of bound[k] */
     const char *unit_path;
     size_t unit_len;
     struct child *kids;
@@ -93,6 +93,7 @@ static struct tag *tag_add(struct tally *t, const char *code, size_t len) {
     struct tag *g = &t->tags[t->ntags++];
     memset(g, 0, sizeof *g);
     g->code = arena_strndup(t->a, code, len);
+    g->len = len;
     return g;
 }
 
@@ -103,7 +104,7 @@ static void count_tags(struct tally *t, const char *tags) {
         if (n) {
             struct tag *g = NULL;
             for (int i = 0; i < t->ntags && !g; i++)
-                if (strncmp(t->tags[i].code, tags, n) == 0 && t->tags[i].code[n] == 0) g = &t->tags[i];
+                if (t->tags[i].len == n && t->tags[i].code[0] == tags[0] && memcmp(t->tags[i].code, tags, n) == 0) g = &t->tags[i];
             if (!g) g = tag_add(t, tags, n);     /* a code no longer in the dictionary: still counted */
             g->n++;
         }
@@ -111,20 +112,31 @@ static void count_tags(struct tally *t, const char *tags) {
     }
 }
 
+/* birth compared with bound[k], like strcmp. When the birth date starts with four digits the
+ * years decide alone unless they are equal (four digits order as their numbers do), which spares
+ * most rows any string comparison. */
+static int cmp_bound(const struct tally *t, const char *birth, int year, int k) {
+    if (year >= 0 && year != t->bound_year[k]) return year < t->bound_year[k] ? -1 : 1;
+    return strcmp(birth, t->bound[k]);
+}
+
 /* The band of a birth date: the largest k with birth <= bound[k] (bounds fall as k grows), or -1
- * when the date is missing or later than today. Decided by string comparison, as the lists'
- * birth_date filters decide; the year only picks where to start, so that one or two comparisons
- * usually settle it instead of a binary search's five. */
+ * when the date is missing or later than today. Decided as the lists' birth_date filters decide,
+ * by comparing the text; the age in years only picks where to start. */
 static int band_of(const struct tally *t, const char *birth) {
-    if (!birth || strcmp(birth, t->bound[0]) > 0) return -1;
-    int k = 0;
+    if (!birth) return -1;
+    int year = -1;
     if (birth[0] >= '0' && birth[0] <= '9' && birth[1] >= '0' && birth[1] <= '9' && birth[2] >= '0' &&
-        birth[2] <= '9' && birth[3] >= '0' && birth[3] <= '9') {
-        int years = t->year - ((birth[0] - '0') * 1000 + (birth[1] - '0') * 100 + (birth[2] - '0') * 10 + (birth[3] - '0'));
-        k = years < 0 ? 0 : years / 5 >= BANDS ? BANDS - 1 : years / 5;
+        birth[2] <= '9' && birth[3] >= '0' && birth[3] <= '9')
+        year = (birth[0] - '0') * 1000 + (birth[1] - '0') * 100 + (birth[2] - '0') * 10 + (birth[3] - '0');
+    if (cmp_bound(t, birth, year, 0) > 0) return -1;
+    int k = 0;
+    if (year >= 0) {
+        int years = t->bound_year[0] - year;
+        k = years / 5 >= BANDS ? BANDS - 1 : years / 5;
     }
-    while (k > 0 && strcmp(birth, t->bound[k]) > 0) k--;
-    while (k < BANDS - 1 && strcmp(birth, t->bound[k + 1]) <= 0) k++;
+    while (k > 0 && cmp_bound(t, birth, year, k) > 0) k--;
+    while (k < BANDS - 1 && cmp_bound(t, birth, year, k + 1) <= 0) k++;
     return k;
 }
 
@@ -281,7 +293,7 @@ static int summarise(req *r, const struct org_info *u, struct queries *q, const 
     struct tally t;
     memset(&t, 0, sizeof t);
     for (int k = 0; k < BANDS; k++) t.bound[k] = cutoff(&r->a, today, 5 * k);
-    t.year = atoi(today);
+    for (int k = 0; k < BANDS; k++) t.bound_year[k] = atoi(t.bound[k]);
     t.unit_path = u->path;
     t.unit_len = strlen(u->path);
     t.a = &r->a;
