@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against the build in $1 (make test passes the sanitizer build): cmocka unit
-# tests, then the API tests (node:test) against a real `shequ serve` with fresh databases.
+# tests, then the API tests (node:test) against a real `shequ serve` with fresh databases, then the
+# browser tests (chromium through playwright-core) against the console that server serves.
 # Ends with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,19 @@ p=${p:-0}; f=${f:-1}
 grep -E '^not ok|^# (tests|pass|fail)' "$out/api.tap" | sed 's/^/  /'
 if [ "$f" != 0 ]; then
   grep -B2 -A30 '^not ok\|^    not ok' "$out/api.tap" | head -150 | sed 's/^/    /'
+fi
+passed=$((passed + p)); failed=$((failed + f))
+
+echo "== browser tests (node:test + playwright-core driving $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium: MISSING'))"
+# screenshots of the main pages land in test-results/screenshots/ (not committed)
+if node --test --test-reporter=tap tests/browser/ > "$out/browser.tap" 2>&1; then :; fi
+p=$(grep -E '^# pass ' "$out/browser.tap" | awk '{print $3}' | tail -1)
+f=$(grep -E '^# fail ' "$out/browser.tap" | awk '{print $3}' | tail -1)
+p=${p:-0}; f=${f:-1}
+grep -E '^not ok|^# (tests|pass|fail)' "$out/browser.tap" | sed 's/^/  /'
+if [ "$f" != 0 ]; then
+  grep -B2 -A30 '^not ok\|^    not ok' "$out/browser.tap" | head -150 | sed 's/^/    /'
+  [ -s "$out/browser.tap" ] && ! grep -q '^# pass' "$out/browser.tap" && tail -30 "$out/browser.tap" | sed 's/^/    /'
 fi
 passed=$((passed + p)); failed=$((failed + f))
 
