@@ -93,6 +93,22 @@ echo "   nginx: $NGX_L   shequ: $SQ_L"
 cleanup
 pids=()
 
+# ---- console: the persons list's first page in chromium (bench/console-first-page.mjs) ----
+# a server that also serves the console (build/web); warm = a click on 居民 in the menu, cold = a
+# full load of /r/persons in a fresh browser context; both until the first row is painted
+echo "== console: persons list first page in chromium, median of 5 (warm: menu click, cold: full load)"
+WEB_PORT=18903
+SHEQU_QUIET_ACCESS=1 "$BIN" serve --db "sqlite:$DB" --listen "127.0.0.1:$WEB_PORT" --web "$PWD/build/web" 2>"$OUT/serve-web.log" &
+pids+=($!)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$WEB_PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
+CONSOLE=$(node bench/console-first-page.mjs "http://127.0.0.1:$WEB_PORT" district_admin "$PW" 5 | tail -1) || CONSOLE=""
+echo "   ${CONSOLE:-console measurement failed}"
+CONSOLE_warm_ms=n/a CONSOLE_cold_ms=n/a CONSOLE_api_ms=n/a CONSOLE_load_ms=n/a CONSOLE_total=?
+for kv in $CONSOLE; do declare "CONSOLE_${kv%%=*}=${kv#*=}"; done
+cleanup
+pids=()
+# ---- end of the console block ----
+
 echo "== importing $IMPORT residents from CSV (full validation, encryption, hashing) vs sqlite3 .import"
 IDB="$OUT/import.db"
 rm -f "$IDB" "$IDB"-* "$IDB.key" "$OUT/import-ref.db"
@@ -125,6 +141,7 @@ TABLE=$(cat <<TXT
 | p99 latency of GET /persons/{id} at $CONN connections, ms | $sp_p99 | (p50 $sp_p50 ms) | | <= 10 | $(verdict "$sp_p99" 10 le) |
 | p99 latency of the community list, ms | $sl_p99 | | | | |
 | import of $IMPORT residents from CSV, rows/s | $IMP_RPS (${IMP_S} s) | sqlite3 shell .import of the same file: $REF_RPS (${REF_S} s) | $(ratio "$IMP_RPS" "$REF_RPS") | >= 200,000 | $(verdict "$IMP_RPS" 200000 ge) |
+| persons list in the console: first row painted, ms, cold full load / warm menu click (chromium, $CONSOLE_total residents) | $CONSOLE_cold_ms / $CONSOLE_warm_ms | the same list request by fetch: $CONSOLE_api_ms ms; sign-in page to its load event: $CONSOLE_load_ms ms | | <= 1000 | $([ "$CONSOLE_cold_ms" = n/a ] && echo "not measured" || verdict "$CONSOLE_cold_ms" 1000 le) |
 TXT
 )
 echo
