@@ -1,9 +1,11 @@
-// refs.js: titles of referenced records. Ref fields travel as bare ids (a household's head, a
+// refs.js: titles of referenced records, and names of users' roles. Ref fields travel as bare ids (a household's head, a
 // member's person); forms, the detail drawer and the change history show them by the target's
 // title_field, fetched in one list call per kind (GET /<res>?id__in=...) and kept for the session.
+import { reactive } from 'vue';
 import { api } from './api.js';
 import { resourceMeta } from './store.js';
-import { formatValue } from './fields.js';
+import { formatValue, dictLabel } from './fields.js';
+import { label } from './i18n.js';
 
 const cache = new Map();          // "res/id" -> title
 
@@ -38,4 +40,23 @@ export async function refTitles(res, ids) {
   const out = {};
   for (const id of want) out[id] = cache.get(`${res}/${id}`) || `#${id}`;
   return out;
+}
+
+// Users' roles are tags without a dictionary: their names come from the roles records.
+const roleNames = reactive({});
+let rolesLoading = null;
+export function loadRoleNames() {
+  if (!rolesLoading) {
+    rolesLoading = api.get('/roles', { per_page: 200, sort: 'code' })
+      .then((page) => { for (const r of page.data) roleNames[r.code] = { code: r.code, label_zh: r.name_zh, label_en: r.name_en }; })
+      .catch(() => { rolesLoading = null; });
+  }
+  return rolesLoading;
+}
+export { roleNames };
+
+// The words for one code of a tags field: its dictionary label, or a role's name.
+export function tagLabel(field, code) {
+  if (field.dict) return dictLabel(field.dict, code);
+  return roleNames[code] ? label(roleNames[code]) : code;
 }
