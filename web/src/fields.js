@@ -35,3 +35,11 @@ export function listFields(meta) {
 export function formFields(meta) {
   return meta.fields.filter((f) => !f.readonly);
 }
+
+// A stored UTC time ("2026-03-01T02:03:04Z") in the reader's own clock, "2026-03-01 10:03:04" in China.
+export function localDateTime(iso) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return iso ? String(iso) : '';
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
