@@ -3,6 +3,7 @@
 #include "dict.h"
 #include "http.h"
 #include "log.h"
+#include "resource.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,16 @@ static const struct seed seeds[] = {
     {"user_status", "active", "启用", "Active"}, {"user_status", "disabled", "停用", "Disabled"},
     {"role_scope", "all", "全部数据", "All data"}, {"role_scope", "subtree", "本单位及下级", "Unit and below"},
     {"role_scope", "unit", "仅本单位", "Unit only"}, {"role_scope", "self", "仅本人", "Own records"},
+    /* what audit entries record (audit_log(..., action, ...) across the sources) */
+    {"audit_action", "create", "新建", "Create"}, {"audit_action", "update", "修改", "Update"},
+    {"audit_action", "delete", "删除", "Delete"}, {"audit_action", "unmask", "查看敏感信息", "View unmasked"},
+    {"audit_action", "export", "导出", "Export"}, {"audit_action", "import", "导入", "Import"},
+    {"audit_action", "change_head", "变更户主", "Change head of household"},
+    {"audit_action", "login", "登录", "Sign in"}, {"audit_action", "login_failed", "登录失败", "Failed sign-in"},
+    {"audit_action", "login_locked", "锁定期间登录", "Sign-in while locked"}, {"audit_action", "logout", "退出登录", "Sign out"},
+    {"audit_action", "password_change", "修改密码", "Password change"},
+    {"audit_action", "password_reset", "重置密码", "Password reset"},
+    {"audit_action", "token_create", "创建接口令牌", "API token created"},
     {NULL, NULL, NULL, NULL}};
 
 struct item { char *dict, *code, *zh, *en; int active; };
@@ -99,25 +110,35 @@ static int find(const int *table, const char *dict, const char *key, int by_labe
 
 #define CACHE_TTL_S 10.0
 
+static int seed_item(db_conn *c, const char *dict, const char *code, const char *zh, const char *en, int sort,
+                     const char *now) {
+    db_stmt *s = db_prepare(c,
+        "INSERT INTO dict_items (dict, code, label_zh, label_en, sort, active, builtin, org_path, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, 1, 1, '/', ?, ?) ON CONFLICT (dict, code) DO NOTHING");
+    if (!s) return -1;
+    db_bind_text(s, 1, dict, -1);
+    db_bind_text(s, 2, code, -1);
+    db_bind_text(s, 3, zh, -1);
+    db_bind_text(s, 4, en, -1);
+    db_bind_int(s, 5, sort);
+    db_bind_text(s, 6, now, -1);
+    db_bind_text(s, 7, now, -1);
+    int rc = db_step(s);
+    db_done(s);
+    return rc == DB_DONE ? 0 : rc;
+}
+
 int dict_seed(db_conn *c) {
     char now[32];
     now_utc_iso(now);
-    for (int i = 0; seeds[i].dict; i++) {
-        db_stmt *s = db_prepare(c,
-            "INSERT INTO dict_items (dict, code, label_zh, label_en, sort, active, builtin, org_path, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, 1, 1, '/', ?, ?) ON CONFLICT (dict, code) DO NOTHING");
-        if (!s) return -1;
-        db_bind_text(s, 1, seeds[i].dict, -1);
-        db_bind_text(s, 2, seeds[i].code, -1);
-        db_bind_text(s, 3, seeds[i].zh, -1);
-        db_bind_text(s, 4, seeds[i].en, -1);
-        db_bind_int(s, 5, i);
-        db_bind_text(s, 6, now, -1);
-        db_bind_text(s, 7, now, -1);
-        int rc = db_step(s);
-        db_done(s);
-        if (rc != DB_DONE) return rc;
-    }
+    int rc;
+    for (int i = 0; seeds[i].dict; i++)
+        if ((rc = seed_item(c, seeds[i].dict, seeds[i].code, seeds[i].zh, seeds[i].en, i, now))) return rc;
+    /* record_kind: one item per declared record, so a kind added later is named in the audit
+     * viewer's filter without anyone seeding it */
+    for (int i = 0; i < resources_count; i++)
+        if ((rc = seed_item(c, "record_kind", resources[i]->name, resources[i]->label_zh, resources[i]->label_en, i, now)))
+            return rc;
     dict_invalidate();
     return 0;
 }

@@ -98,6 +98,20 @@ test('audit filters: by action, user and time', async () => {
   }
 });
 
+test('the audit viewer\'s action and record-kind filters are dictionaries covering every action and every record kind', async () => {
+  const meta = (await auditor.get('/api/v1/meta')).body.data;
+  const fields = meta.resources.find((r) => r.name === 'audit_log').fields;
+  assert.equal(fields.find((f) => f.name === 'action').dict, 'audit_action');
+  assert.equal(fields.find((f) => f.name === 'resource').dict, 'record_kind');
+  const kinds = meta.dicts.record_kind.map((i) => i.code);
+  for (const r of meta.resources) assert.ok(kinds.includes(r.name), `record_kind names ${r.name}`);
+  assert.equal(meta.dicts.record_kind.find((i) => i.code === 'persons').label_zh, '居民');
+  // every action the log holds has a label
+  const actions = new Set(meta.dicts.audit_action.map((i) => i.code));
+  const all = (await auditor.get('/api/v1/audit?per_page=500')).body.data;
+  for (const e of all) assert.ok(actions.has(e.action), `audit_action labels ${e.action}`);
+});
+
 test('`shequ audit verify` on the live database exits 0 and says intact', async () => {
   const r = run(['audit', 'verify', '--db', srv.db]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
