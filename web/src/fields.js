@@ -19,7 +19,7 @@ export function formatValue(field, rec) {
     case 'tags': return (Array.isArray(v) ? v : String(v).split(',')).map((c) => dictLabel(field.dict, c)).join('、');
     case 'bool': return v ? t('是', 'Yes') : t('否', 'No');
     case 'org': return rec.org_name || String(v);
-    case 'datetime': return String(v).replace('T', ' ').replace('Z', '');
+    case 'datetime': return localDateTime(v);
     case 'money': return (Number(v) / 100).toFixed(2);
     case 'date': return field.name === 'birth_date' && rec.age != null ? `${v}（${rec.age}${t('岁', '')}）` : v;
     default: return String(v);
