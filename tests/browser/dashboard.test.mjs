@@ -4,7 +4,9 @@
 // their own community, whatever unit the browser remembers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, signIn, waitForDashboard, shot, assertCleanConsole, apiAs, listTotal, count, PHONE } from './lib.mjs';
+import {
+  startServer, launch, waitForDashboard, shot, apiAs, listTotal, count, PHONE, openSignedIn, finish,
+} from './lib.mjs';
 
 let srv, browser, admin, worker, worker2;
 
@@ -62,18 +64,15 @@ async function clickBar(page, selector, seriesIndex, value, index) {
 }
 
 test('district: every card equals the summary and the list it links to', async () => {
-  const page = await openPage(browser, srv);
-  await signIn(page, 'district_admin');
+  const page = await openSignedIn(browser, srv, 'district_admin');
   await waitForDashboard(page);
   await shot(page, 'dashboard');
   await checkCards(page, admin, await summary(admin, admin.me.org_id));
-  assertCleanConsole(page);
-  await page.context().close();
+  await finish(page);
 });
 
 test('a card opens its list; clicking a sub-unit bar makes it the current unit; a pyramid bar opens that band', async () => {
-  const page = await openPage(browser, srv);
-  await signIn(page, 'district_admin');
+  const page = await openSignedIn(browser, srv, 'district_admin');
   await waitForDashboard(page);
   const district = await summary(admin, admin.me.org_id);
 
@@ -111,15 +110,13 @@ test('a card opens its list; clicking a sub-unit bar makes it the current unit; 
   const aged = new URL(page.url());
   assert.equal(aged.searchParams.get('birth_date__lte'), c.cutoffs.aged_80);
   assert.equal(await listTotal(admin, aged.pathname + aged.search), c.aged_80);
-  assertCleanConsole(page);
-  await page.context().close();
+  await finish(page);
 });
 
 test('community worker: numbers equal the API\'s, the unit picker holds only their community, nothing of another community shows', async () => {
   const mine = await summary(worker, worker.me.org_id);
   const other = worker2.me;
-  const page = await openPage(browser, srv);
-  await signIn(page, 'community_worker');
+  const page = await openSignedIn(browser, srv, 'community_worker');
   await waitForDashboard(page);
   await shot(page, 'dashboard-community');
   await checkCards(page, worker, mine);
@@ -145,12 +142,11 @@ test('community worker: numbers equal the API\'s, the unit picker holds only the
   assert.equal(count(await page.locator('[data-test=stat-persons] [data-test=value]').textContent()), mine.persons);
   await page.waitForTimeout(300);
   assert.doesNotMatch(await page.locator('h1.page-title').textContent(), new RegExp(other.org_name));
-  await page.context().close();
+  await finish(page, { clean: false });
 });
 
 test('the dashboard fits a 390-pixel phone: cards two abreast, charts full width', async () => {
-  const page = await openPage(browser, srv, { viewport: PHONE });
-  await signIn(page, 'street_admin');
+  const page = await openSignedIn(browser, srv, 'street_admin', { viewport: PHONE });
   await waitForDashboard(page);
   await page.locator('[data-test=pyramid] canvas').waitFor();
   await shot(page, 'dashboard-phone');
@@ -161,6 +157,5 @@ test('the dashboard fits a 390-pixel phone: cards two abreast, charts full width
   assert.equal(Math.round(a.y), Math.round(b.y), 'two cards in a row');
   const chart = await page.locator('[data-test=pyramid]').boundingBox();
   assert.ok(chart.width > PHONE.width - 60, `the pyramid spans the screen (${chart.width}px)`);
-  assertCleanConsole(page);
-  await page.context().close();
+  await finish(page);
 });

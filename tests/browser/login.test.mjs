@@ -3,7 +3,9 @@
 // and the language switch that stays after a reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, run, launch, openPage, signIn, fillLogin, waitForPath, waitForDashboard, shot, assertCleanConsole, apiAs, PASSWORD, PHONE } from './lib.mjs';
+import {
+  startServer, run, launch, openPage, fillLogin, waitForPath, waitForDashboard, shot, apiAs, PASSWORD, PHONE, openSignedIn, finish,
+} from './lib.mjs';
 
 let srv, browser, admin;
 
@@ -38,7 +40,7 @@ test('empty fields and a wrong password are explained under the field, and the u
   await passwordError(page).waitFor({ state: 'detached' });
   await page.locator('button[type=submit]').click();
   await waitForPath(page, '/');
-  await page.context().close();
+  await finish(page, { clean: false });
 });
 
 test('five failed sign-ins lock the account; the next attempt shows the minutes left, even with the right password', async () => {
@@ -59,12 +61,11 @@ test('five failed sign-ins lock the account; the next attempt shows the minutes 
   assert.ok(minutes >= 1 && minutes <= 15, `minutes left: ${minutes}`);
   assert.equal(new URL(page.url()).pathname, '/login');
   await shot(page, 'login-locked');
-  await page.context().close();
+  await finish(page, { clean: false });
 });
 
 test('a session gone while away (cookie deleted) returns to the login page, then back to the page asked for', async () => {
-  const page = await openPage(browser, srv);
-  await signIn(page, 'district_admin');
+  const page = await openSignedIn(browser, srv, 'district_admin');
   await waitForDashboard(page);
   await page.context().clearCookies();
   const asked = `/r/households?org_id=${admin.me.org_id}`;
@@ -75,13 +76,11 @@ test('a session gone while away (cookie deleted) returns to the login page, then
   await waitForPath(page, (p) => p !== '/login');
   const back = new URL(page.url());
   assert.equal(back.pathname + back.search, asked);
-  assertCleanConsole(page);
-  await page.context().close();
+  await finish(page);
 });
 
 test('a session revoked on the server while the page is open: the next request leads to sign-in and back', async () => {
-  const page = await openPage(browser, srv);
-  await signIn(page, 'district_admin');
+  const page = await openSignedIn(browser, srv, 'district_admin');
   await waitForDashboard(page);
   // sign the browser's session out from outside, as an expiry or an administrator would
   const cookie = (await page.context().cookies()).find((c) => c.name === 'shequ_session');
@@ -97,12 +96,11 @@ test('a session revoked on the server while the page is open: the next request l
   await fillLogin(page, 'district_admin', PASSWORD);
   await waitForPath(page, '/');
   await waitForDashboard(page);
-  await page.context().close();
+  await finish(page, { clean: false });
 });
 
 test('switching to English changes the texts, and the choice stays after a reload; back to Chinese the same way', async () => {
-  const page = await openPage(browser, srv);
-  await signIn(page, 'district_admin');
+  const page = await openSignedIn(browser, srv, 'district_admin');
   await waitForDashboard(page);
   const title = page.locator('h1.page-title');
   assert.match(await title.textContent(), /首页/);
@@ -123,8 +121,7 @@ test('switching to English changes the texts, and the choice stays after a reloa
   await page.reload();
   await waitForDashboard(page);
   assert.match(await page.locator('h1.page-title').textContent(), /首页/);
-  assertCleanConsole(page);
-  await page.context().close();
+  await finish(page);
 });
 
 test('the login page works on a phone', async () => {
@@ -136,5 +133,5 @@ test('the login page works on a phone', async () => {
   await fillLogin(page, 'grid_worker', PASSWORD);
   await waitForPath(page, '/');
   await waitForDashboard(page);
-  await page.context().close();
+  await finish(page, { clean: false });
 });

@@ -3,7 +3,7 @@
 // community worker gets neither the audit log nor user accounts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, signIn, waitForDashboard, shot, assertCleanConsole, apiAs } from './lib.mjs';
+import { startServer, launch, openSignedIn, waitForDashboard, shot, apiAs, finish } from './lib.mjs';
 
 let srv, browser;
 
@@ -18,8 +18,7 @@ after(async () => {
 
 // The record kinds in the side menu, by their data-test names (menu-<resource>).
 async function menuOf(username) {
-  const page = await openPage(browser, srv);
-  await signIn(page, username);
+  const page = await openSignedIn(browser, srv, username);
   await waitForDashboard(page);
   const items = await page.locator('aside [data-test^="menu-"]').evaluateAll((els) => els.map((e) => e.dataset.test.slice(5)));
   const texts = await page.locator('aside nav').innerText();
@@ -35,8 +34,7 @@ for (const username of ['district_admin', 'street_admin', 'community_worker', 'g
   test(`${username}: the menu lists exactly what /meta says may be read`, async () => {
     const { page, items } = await menuOf(username);
     assert.deepEqual([...items].sort(), (await readable(username)).sort());
-    assertCleanConsole(page);
-    await page.context().close();
+    await finish(page);
   });
 }
 
@@ -46,7 +44,7 @@ test('the auditor sees the audit log (审计日志); a community worker sees nei
   assert.match(auditor.texts, /审计日志/);
   assert.equal(await auditor.page.locator('aside [data-test="menu-users"]').count(), auditor.items.includes('users') ? 1 : 0);
   await shot(auditor.page, 'menu-auditor');
-  await auditor.page.context().close();
+  await finish(auditor.page, { clean: false });
 
   const worker = await menuOf('community_worker');
   assert.ok(!worker.items.includes('audit_log'));
@@ -54,7 +52,7 @@ test('the auditor sees the audit log (审计日志); a community worker sees nei
   assert.doesNotMatch(worker.texts, /审计日志/);
   assert.doesNotMatch(worker.texts, /用户账号/);
   assert.ok(worker.items.includes('persons'), 'residents are in the menu');
-  await worker.page.context().close();
+  await finish(worker.page, { clean: false });
 });
 
 test('a menu entry opens its list page', async () => {
@@ -63,5 +61,5 @@ test('a menu entry opens its list page', async () => {
   await page.waitForFunction(() => location.pathname === '/r/households');
   await page.locator('aside [data-test="menu-persons"]').click();
   await page.waitForFunction(() => location.pathname === '/r/persons');
-  await page.context().close();
+  await finish(page, { clean: false });
 });
