@@ -66,8 +66,14 @@ static void remember(struct import_lookups *lk, struct entry *e, const char *key
 #define KEY_MAX 256
 
 static int make_key(char *out, char kind, const char *dict, const char *text) {
-    int n = snprintf(out, KEY_MAX, "%c%s\x1f%s", kind, dict ? dict : "", text);
-    return n > 0 && n < KEY_MAX;
+    /* by hand rather than snprintf: it runs several times for every row */
+    size_t dl = dict ? strlen(dict) : 0, tl = strlen(text);
+    if (dl + tl + 3 > KEY_MAX) return 0;
+    out[0] = kind;
+    if (dl) memcpy(out + 1, dict, dl);
+    out[1 + dl] = '\x1f';
+    memcpy(out + 2 + dl, text, tl + 1);
+    return 1;
 }
 
 static int lk_dict_check(struct row_lookups *ops, const char *dict, const char *code) {

@@ -9,6 +9,7 @@
 #include "org.h"
 #include "scope.h"
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ int respond_validation(req *r, json_t *errors, json_t *codes) {
 
 void colvals_set(struct colvals *cv, const char *col, struct sqlv v) {
     for (int i = 0; i < cv->n; i++)
-        if (strcmp(cv->v[i].col, col) == 0) { cv->v[i].v = v; return; }
+        if (cv->v[i].col == col || (cv->v[i].col[0] == col[0] && strcmp(cv->v[i].col, col) == 0)) { cv->v[i].v = v; return; }
     if (cv->n == cv->cap) {
         int cap = cv->cap ? cv->cap * 2 : 32;
         struct colval *nv = arena_alloc(cv->a, sizeof *nv * (size_t)cap);
@@ -74,22 +75,59 @@ static int datetime_valid(const char *s) {
     return h < 24 && mi < 60 && se < 61;
 }
 
-/* The storage columns of a sensitive field: <col>_enc, <col>_hash, <col>_masked. */
+/* The storage columns of a sensitive field: <col>_enc, <col>_hash, <col>_masked. Each name is made
+ * once and kept for the process: an import names them on every row, and a kept name compares
+ * equal by address in colvals_set and in the import's grouping of rows by columns. */
+#define SUFFIXED_MAX 64
+static struct { const char *col, *suffix, *name; } suffixed[SUFFIXED_MAX];
+static int nsuffixed;
+static pthread_mutex_t suffixed_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static const char *col_suffix(req *r, const char *col, const char *suffix) {
-    return arena_printf(&r->a, "%s%s", col, suffix);
+    /* this thread's recent answers first: no lock on the path of every row */
+    static __thread struct { const char *col, *suffix, *name; } seen[8];
+    for (int i = 0; i < 8 && seen[i].name; i++)
+        if (seen[i].col == col && seen[i].suffix == suffix) return seen[i].name;
+    const char *name = NULL;
+    pthread_mutex_lock(&suffixed_mu);
+    for (int i = 0; i < nsuffixed && !name; i++)
+        if ((suffixed[i].col == col || !strcmp(suffixed[i].col, col)) && (suffixed[i].suffix == suffix || !strcmp(suffixed[i].suffix, suffix)))
+            name = suffixed[i].name;
+    if (!name && nsuffixed < SUFFIXED_MAX) {
+        char *n = malloc(strlen(col) + strlen(suffix) + 1);
+        if (n) {
+            strcpy(n, col);
+            strcat(n, suffix);
+            suffixed[nsuffixed].col = col;          /* declarations and literals: they live as long */
+            suffixed[nsuffixed].suffix = suffix;
+            suffixed[nsuffixed++].name = name = n;
+        }
+    }
+    pthread_mutex_unlock(&suffixed_mu);
+    if (!name) return arena_printf(&r->a, "%s%s", col, suffix);
+    memmove(&seen[1], &seen[0], sizeof seen - sizeof seen[0]);
+    seen[0].col = col;
+    seen[0].suffix = suffix;
+    seen[0].name = name;
+    return name;
 }
 
-static int store_sensitive(struct write_ctx *w, const struct field *f, const char *value, const char *masked) {
+/* hash: the value's lookup hash when the caller made it already, else NULL. */
+static int store_sensitive(struct write_ctx *w, const struct field *f, const char *value, const char *masked,
+                           const unsigned char *hash) {
     req *r = w->r;
     const char *col = field_column(f);
     size_t len = strlen(value);
     unsigned char *enc = arena_alloc(&r->a, len + CRYPTO_SEAL_OVERHEAD);
     size_t enclen = 0;
     if (crypto_seal(f->name, value, len, enc, &enclen) != 0) return -1;
-    unsigned char *h = arena_alloc(&r->a, CRYPTO_HASH_BYTES);
-    crypto_lookup_hash(f->name, value, h);
+    if (!hash) {
+        unsigned char *h = arena_alloc(&r->a, CRYPTO_HASH_BYTES);
+        crypto_lookup_hash(f->name, value, h);
+        hash = h;
+    }
     colvals_set(w->cols, col_suffix(r, col, "_enc"), sv_blob(enc, (int)enclen));
-    colvals_set(w->cols, col_suffix(r, col, "_hash"), sv_blob(h, CRYPTO_HASH_BYTES));
+    colvals_set(w->cols, col_suffix(r, col, "_hash"), sv_blob(hash, CRYPTO_HASH_BYTES));
     colvals_set(w->cols, col_suffix(r, col, "_masked"), sv_text(arena_strdup(&r->a, masked)));
     json_object_set_new(w->after, f->name, json_string(masked));
     return 0;
@@ -420,15 +458,16 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
             }
         }
         mask_id_number(number, masked, sizeof masked);
+        unsigned char *h = NULL;
         if (f->flags & F_UNIQUE) {
-            unsigned char *h = arena_alloc(&r->a, CRYPTO_HASH_BYTES);
+            h = arena_alloc(&r->a, CRYPTO_HASH_BYTES);
             crypto_lookup_hash(f->name, number, h);
             int64_t existing = 0;
             int taken = unique_taken(w, f, col_suffix(r, col, "_hash"), sv_blob(h, CRYPTO_HASH_BYTES), &existing);
             if (taken < 0) return -1;
             if (taken) { note_duplicate(w, f, existing); return 0; }
         }
-        return store_sensitive(w, f, number, masked);
+        return store_sensitive(w, f, number, masked, h);
     }
     case FT_PHONE: {
         if (!json_is_string(v)) return type_error(w, f, "文本", "text");
@@ -446,7 +485,7 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
             return 0;
         }
         mask_phone(phone, masked, sizeof masked);
-        return store_sensitive(w, f, phone, masked);
+        return store_sensitive(w, f, phone, masked, NULL);
     }
     case FT_PASSWORD: {
         if (!json_is_string(v)) return type_error(w, f, "文本", "text");
