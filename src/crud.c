@@ -863,58 +863,84 @@ static int sync_tags(req *r, const struct resource *res, int64_t id, json_t *aft
     return 0;
 }
 
-/* Whether the cached INSERT text was built for exactly these columns, in this order. */
-static int insert_cache_fits(const struct insert_cache *ic, const struct colvals *cols) {
-    if (!ic->sql || ic->n != cols->n) return 0;
-    for (int i = 0; i < cols->n; i++)
-        if (ic->cols[i] != cols->v[i].col && strcmp(ic->cols[i], cols->v[i].col) != 0) return 0;
+int colvals_same_columns(const struct colvals *a, const struct colvals *b) {
+    if (a->n != b->n) return 0;
+    for (int i = 0; i < a->n; i++)
+        if (a->v[i].col != b->v[i].col && strcmp(a->v[i].col, b->v[i].col) != 0) return 0;
     return 1;
 }
 
-/* INSERT of one new record's storage columns plus the creation stamps; *id is the new row's.
- * With a cache (imports), the statement text is rebuilt only when the set of columns changes,
- * which in a file happens when a row leaves a different set of cells empty. */
-int record_insert(req *r, const struct resource *res, const struct colvals *cols, struct insert_cache *ic, int64_t *id) {
-    const char *sql;
-    if (ic && insert_cache_fits(ic, cols)) sql = ic->sql;
-    else {
-        arena *a = ic ? &ic->a : &r->a;
-        sbuf b;
-        sbuf_init(&b, a);
-        sbuf_printf(&b, "INSERT INTO %s (", res->table);
-        for (int i = 0; i < cols->n; i++) { if (i) sbuf_puts(&b, ", "); sbuf_puts(&b, cols->v[i].col); }
-        if (!(res->flags & R_NO_VERSION)) sbuf_puts(&b, cols->n ? ", created_at, updated_at, created_by, updated_by" : "created_at, updated_at, created_by, updated_by");
-        sbuf_puts(&b, ") VALUES (");
-        for (int i = 0; i < cols->n; i++) sbuf_puts(&b, i ? ", ?" : "?");
-        if (!(res->flags & R_NO_VERSION)) sbuf_puts(&b, cols->n ? ", ?, ?, ?, ?" : "?, ?, ?, ?");
+/* INSERT INTO t ([id, ]cols..., stamps) VALUES (?, ...)[, (...)] for n rows. */
+static const char *insert_text(const struct resource *res, const struct colvals *cols, int n, int with_id, arena *a) {
+    int stamps = !(res->flags & R_NO_VERSION);
+    sbuf b;
+    sbuf_init(&b, a);
+    sbuf_printf(&b, "INSERT INTO %s (", res->table);
+    int k = 0;
+    if (with_id) { sbuf_puts(&b, "id"); k++; }
+    for (int i = 0; i < cols->n; i++, k++) { if (k) sbuf_puts(&b, ", "); sbuf_puts(&b, cols->v[i].col); }
+    if (stamps) sbuf_puts(&b, k ? ", created_at, updated_at, created_by, updated_by" : "created_at, updated_at, created_by, updated_by");
+    int per = with_id + cols->n + 4 * stamps;
+    sbuf_puts(&b, ") VALUES ");
+    for (int row = 0; row < n; row++) {
+        sbuf_puts(&b, row ? ", (" : "(");
+        for (int i = 0; i < per; i++) sbuf_puts(&b, i ? ", ?" : "?");
         sbuf_puts(&b, ")");
-        sql = sbuf_str(&b);
-        if (ic && cols->n <= (int)(sizeof ic->cols / sizeof ic->cols[0])) {
-            for (int i = 0; i < cols->n; i++) ic->cols[i] = arena_strdup(a, cols->v[i].col);
-            ic->n = cols->n;
-            ic->sql = sql;
-        }
     }
-    db_stmt *s = db_prepare(r->dbc, sql);
+    return sbuf_str(&b);
+}
+
+/* The statement text for n rows shaped like cols, from the cache when it holds it: a file's rows
+ * mostly share one set of columns, and building the text costs as much as binding a row. */
+static const char *insert_sql(const struct resource *res, const struct colvals *cols, int n, int with_id,
+                              struct insert_cache *ic, arena *a) {
+    if (!ic || cols->n > (int)(sizeof ic->cols / sizeof ic->cols[0])) return insert_text(res, cols, n, with_id, a);
+    int fits = ic->n == cols->n && ic->with_id == with_id && ic->valid;
+    for (int i = 0; fits && i < cols->n; i++)
+        if (ic->cols[i] != cols->v[i].col && strcmp(ic->cols[i], cols->v[i].col) != 0) fits = 0;
+    if (!fits) {                    /* another shape: the texts of the last one go */
+        arena_reset(&ic->a);
+        memset(ic->sql, 0, sizeof ic->sql);
+        for (int i = 0; i < cols->n; i++) ic->cols[i] = arena_strdup(&ic->a, cols->v[i].col);
+        ic->n = cols->n;
+        ic->with_id = with_id;
+        ic->valid = 1;
+    }
+    if (!ic->sql[n]) ic->sql[n] = insert_text(res, cols, n, with_id, &ic->a);
+    return ic->sql[n];
+}
+
+int record_insert_rows(req *r, const struct resource *res, const struct colvals *const *rows, int n, const int64_t *ids,
+                       struct insert_cache *ic, int64_t *id) {
+    if (n < 1 || n > INSERT_ROWS_MAX) return -1;
+    db_stmt *s = db_prepare(r->dbc, insert_sql(res, rows[0], n, ids != NULL, ic, &r->a));
     if (!s) return -1;
+    char now[32];
+    now_utc_iso(now);
+    int64_t uid = r->who ? r->who->user_id : 0;
     int k = 1;
-    for (int i = 0; i < cols->n; i++)
-        if (sqlv_bind(s, k++, cols->v[i].v) != 0) { db_done(s); return -1; }
-    if (!(res->flags & R_NO_VERSION)) {
-        char now[32];
-        now_utc_iso(now);
-        int64_t uid = r->who ? r->who->user_id : 0;
-        db_bind_text(s, k++, now, -1);
-        db_bind_text(s, k++, now, -1);
-        if (uid) { db_bind_int(s, k++, uid); db_bind_int(s, k++, uid); }
-        else { db_bind_null(s, k++); db_bind_null(s, k++); }
+    for (int row = 0; row < n; row++) {
+        const struct colvals *cols = rows[row];
+        if (ids && db_bind_int(s, k++, ids[row]) != 0) { db_done(s); return -1; }
+        for (int i = 0; i < cols->n; i++)
+            if (sqlv_bind(s, k++, cols->v[i].v) != 0) { db_done(s); return -1; }
+        if (!(res->flags & R_NO_VERSION)) {
+            db_bind_text_ref(s, k++, now, -1);        /* `now` outlives the statement's use */
+            db_bind_text_ref(s, k++, now, -1);
+            if (uid) { db_bind_int(s, k++, uid); db_bind_int(s, k++, uid); }
+            else { db_bind_null(s, k++); db_bind_null(s, k++); }
+        }
     }
     /* the rowid of this connection's insert, rather than RETURNING: a RETURNING clause makes SQLite
      * stage every inserted row in a temporary table, which costs as much as the insert in a bulk load */
     int rc = db_step(s);
-    if (rc == DB_DONE) *id = db_last_insert_id(r->dbc);
+    if (rc == DB_DONE && id) *id = db_last_insert_id(r->dbc);
     db_done(s);
     return rc == DB_DONE ? 0 : rc == DB_ROW ? -1 : rc;
+}
+
+int record_insert(req *r, const struct resource *res, const struct colvals *cols, struct insert_cache *ic, int64_t *id) {
+    return record_insert_rows(r, res, &cols, 1, NULL, ic, id);
 }
 
 /* Validates and stores one record. Returns 0 (w->id set), SAVE_INVALID (w->errors),

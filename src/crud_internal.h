@@ -9,11 +9,19 @@ void write_ctx_init(struct write_ctx *w, req *r, const struct resource *res, str
 void write_ctx_free(struct write_ctx *w);
 /* Validate + insert/update + tags + after_write hook; see crud.c. */
 int record_save(struct write_ctx *w, int64_t expect_version);
-/* The INSERT text last built, kept by a caller that inserts many rows (an import); its strings
- * live in `a`, which the caller initialises to empty and frees. */
-struct insert_cache { arena a; int n; const char *cols[64]; const char *sql; };
+/* Rows one INSERT statement may carry (record_insert_rows). */
+#define INSERT_ROWS_MAX 32
+/* The INSERT texts for the column set last used, one per row count, kept by a caller that inserts
+ * many rows (an import); its strings live in `a`, which the caller initialises (zeroed) and frees. */
+struct insert_cache { arena a; int valid, n, with_id; const char *cols[64]; const char *sql[INSERT_ROWS_MAX + 1]; };
 /* INSERT of new storage columns (record_save's create step); ic may be NULL. */
 int record_insert(req *r, const struct resource *res, const struct colvals *cols, struct insert_cache *ic, int64_t *id);
+/* n (1..INSERT_ROWS_MAX) new records with the same columns (colvals_same_columns) in one statement;
+ * ids NULL lets the table number them (*id: the last), else ids[i] is row i's id. */
+int record_insert_rows(req *r, const struct resource *res, const struct colvals *const *rows, int n, const int64_t *ids,
+                       struct insert_cache *ic, int64_t *id);
+/* Whether two rows set the same storage columns in the same order. */
+int colvals_same_columns(const struct colvals *a, const struct colvals *b);
 /* A new record's record_tags rows for one tags field. */
 int record_tags_add(req *r, const struct resource *res, int64_t id, const char *const *codes, int n);
 int record_row_json_unmask(req *r, const struct resource *res, db_stmt *s, json_t **out, int unmask);

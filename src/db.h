@@ -7,6 +7,7 @@
  * cache (reset, bindings cleared). A statement must not outlive its db_done(). */
 #ifndef SHEQU_DB_H
 #define SHEQU_DB_H
+#include "arena.h"
 #include <stdint.h>
 #include <stddef.h>
 
@@ -74,6 +75,12 @@ int db_query_int(db_conn *c, const char *sql, int64_t *out, const char *fmt, ...
 
 /* Online copy of the whole database to `path` (SQLite backup API). */
 int db_backup(db_conn *c, const char *path);
+
+/* The indexes (kind "index") or triggers ("trigger") defined on a table, each with the CREATE
+ * statement that makes it again exactly as the schema holds it; indexes made for PRIMARY KEY and
+ * UNIQUE constraints are not listed (they cannot be dropped). *out (in a) holds *n, by name. */
+struct db_schema_obj { const char *name, *sql; };
+int db_schema_objects(db_conn *c, const char *kind, const char *table, arena *a, struct db_schema_obj **out, int *n);
 
 /* Tuning for bulk loads on this connection: 1 = fast (no fsync per commit), 0 = normal. */
 int db_bulk_mode(db_conn *c, int on);

@@ -347,6 +347,30 @@ int db_backup(db_conn *c, const char *path) {
     return rc == SQLITE_OK || rc == SQLITE_DONE ? 0 : -1;
 }
 
+int db_schema_objects(db_conn *c, const char *kind, const char *table, arena *a, struct db_schema_obj **out, int *n) {
+    *out = NULL;
+    *n = 0;
+    /* sql is NULL for the automatic indexes of constraints */
+    db_stmt *s = db_prepare(c, "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY name");
+    if (!s) return -1;
+    db_bind_text(s, 1, kind, -1);
+    db_bind_text(s, 2, table, -1);
+    int rc, cap = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct db_schema_obj *o = arena_alloc(a, sizeof *o * (size_t)cap);
+            if (*n) memcpy(o, *out, sizeof *o * (size_t)*n);
+            *out = o;
+        }
+        (*out)[*n].name = arena_strdup(a, db_col_text(s, 0));
+        (*out)[*n].sql = arena_strdup(a, db_col_text(s, 1));
+        (*n)++;
+    }
+    db_done(s);
+    return rc == DB_DONE ? 0 : rc;
+}
+
 int db_bulk_mode(db_conn *c, int on) {
     return db_exec(c, on ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL");
 }

@@ -22,6 +22,7 @@ struct import_run {
     tab_reader *tr;
     const struct field *const *map;   /* nhead entries: the field of each column, NULL to skip */
     int nhead;
+    int dry;                          /* a dry run: rolled back whatever the rows */
     json_t *errors;                   /* row errors, appended in file order */
     int64_t rows, ok_rows;
     int failed_db;                    /* storage error that stopped the import, else 0 */

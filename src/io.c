@@ -232,7 +232,8 @@ int crud_import(req *r) {
     }
     json_decref(unknown);
 
-    struct import_run run = {.r = r, .res = res, .tr = tr, .map = map, .nhead = nhead, .errors = json_array()};
+    struct import_run run = {.r = r, .res = res, .tr = tr, .map = map, .nhead = nhead, .dry = dry,
+                              .errors = json_array()};
     if (import_pipe_fits(res)) import_pipe_run(&run);
     else import_serial_run(&run);
     tab_close(tr);

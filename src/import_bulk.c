@@ -1,0 +1,202 @@
+/* import_bulk.c: bulk mode of a large import, the way bulk loaders fill a table. Adding a row to
+ * five secondary indexes keyed by random values (keyed hashes, names) costs several times the row
+ * itself once the indexes outgrow the CPU caches, while building an index from the finished table
+ * sorts once. So when an import has written about as many rows as the table held before, the
+ * writer (import_pipe.c) sets the table's secondary indexes aside and builds them again at the
+ * end, from their own CREATE statements in the schema, so they come back exactly as declared.
+ * The per-row change-counter triggers (migration 0002) are set aside with them and the counters
+ * moved once, by the rows written: the same end state.
+ *
+ * All of it happens inside the import's one write transaction: no other connection ever sees the
+ * table without its indexes or triggers, and a rollback (any bad row, a dry run) puts everything
+ * back. The uniqueness the unique index no longer checks is kept here: the live values of the
+ * unique column, read once, and every value written since. */
+#include "import_bulk.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* One value of the unique column: kind byte and bytes, as SQLite compares them (BINARY). */
+struct held { const unsigned char *key; uint32_t len, hash; int64_t id; };
+
+struct import_bulk {
+    req *r;
+    const struct resource *res;
+    arena a;                        /* schema texts and held values, for the whole import */
+    struct db_schema_obj *idx;      /* indexes set aside */
+    int nidx;
+    const char *trig_sql[2], *trig_tbl[2];   /* counter triggers set aside: res's table, record_tags */
+    int ntrig;
+    struct held *set;               /* open addressing, cap a power of two; NULL until loaded */
+    uint32_t cap, n;
+};
+
+static const char *quoted(arena *a, const char *name) {
+    sbuf b;
+    sbuf_init(&b, a);
+    sbuf_puts(&b, "\"");
+    for (const char *p = name; *p; p++) {
+        sbuf_add(&b, p, 1);
+        if (*p == '"') sbuf_add(&b, p, 1);      /* "" is a quote inside a quoted name */
+    }
+    sbuf_puts(&b, "\"");
+    return sbuf_str(&b);
+}
+
+/* The counter trigger of tbl is set aside only if it is exactly migration 0002's: then moving the
+ * counter by the rows written is exactly what it would have done. */
+static int counter_trigger_aside(struct import_bulk *b, const char *tbl) {
+    struct db_schema_obj *t;
+    int n;
+    int rc = db_schema_objects(b->r->dbc, "trigger", tbl, &b->a, &t, &n);
+    if (rc) return rc;
+    const char *want = arena_printf(&b->a, "CREATE TRIGGER %s_count_i AFTER INSERT ON %s BEGIN UPDATE change_counters "
+                                           "SET n = n + 1 WHERE tbl = '%s'; END", tbl, tbl, tbl);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(t[i].sql, want) != 0) continue;
+        rc = db_exec(b->r->dbc, arena_printf(&b->a, "DROP TRIGGER %s", quoted(&b->a, t[i].name)));
+        if (rc) return rc;
+        b->trig_sql[b->ntrig] = t[i].sql;
+        b->trig_tbl[b->ntrig++] = tbl;
+    }
+    return 0;
+}
+
+struct import_bulk *import_bulk_begin(req *r, const struct resource *res) {
+    struct import_bulk *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->r = r;
+    b->res = res;
+    arena_init(&b->a);
+    int rc = db_schema_objects(r->dbc, "index", res->table, &b->a, &b->idx, &b->nidx);
+    for (int i = 0; !rc && i < b->nidx; i++)
+        rc = db_exec(r->dbc, arena_printf(&b->a, "DROP INDEX %s", quoted(&b->a, b->idx[i].name)));
+    if (!rc) rc = counter_trigger_aside(b, res->table);
+    if (!rc) rc = counter_trigger_aside(b, "record_tags");
+    if (rc) { import_bulk_free(b); return NULL; }
+    return b;
+}
+
+static uint32_t key_hash(const unsigned char *k, uint32_t len) {
+    uint64_t h = 1469598103934665603ull;        /* FNV-1a */
+    for (uint32_t i = 0; i < len; i++) { h ^= k[i]; h *= 1099511628211ull; }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The value's key: kind, then its bytes (a text and a blob with the same bytes differ). */
+static int key_of(struct sqlv v, unsigned char *buf, size_t cap, const unsigned char **key, uint32_t *len) {
+    size_t n = v.k == SV_TEXT ? (v.len >= 0 ? (size_t)v.len : strlen(v.s)) : v.k == SV_BLOB ? (size_t)v.len : 0;
+    if (v.k != SV_TEXT && v.k != SV_BLOB) return -1;
+    unsigned char *k = n + 1 <= cap ? buf : malloc(n + 1);
+    if (!k) return -1;
+    k[0] = (unsigned char)v.k;
+    memcpy(k + 1, v.s, n);
+    *key = k;
+    *len = (uint32_t)(n + 1);
+    return 0;
+}
+
+static struct held *find(struct import_bulk *b, const unsigned char *key, uint32_t len, uint32_t h) {
+    uint32_t i = h & (b->cap - 1);
+    while (b->set[i].key && !(b->set[i].hash == h && b->set[i].len == len && memcmp(b->set[i].key, key, len) == 0))
+        i = (i + 1) & (b->cap - 1);
+    return &b->set[i];
+}
+
+static int grow(struct import_bulk *b) {
+    uint32_t cap = b->cap ? b->cap * 2 : 1u << 16;
+    struct held *t = calloc(cap, sizeof *t);
+    if (!t) return -1;
+    for (uint32_t i = 0; i < b->cap; i++)
+        if (b->set[i].key) {
+            uint32_t j = b->set[i].hash & (cap - 1);
+            while (t[j].key) j = (j + 1) & (cap - 1);
+            t[j] = b->set[i];
+        }
+    free(b->set);
+    b->set = t;
+    b->cap = cap;
+    return 0;
+}
+
+/* Finds v; if no row holds it and id > 0, it is held by id from now on. 1 (taken, *existing), 0, -1. */
+static int lookup(struct import_bulk *b, struct sqlv v, int64_t id, int64_t *existing) {
+    if (id > 0 && (b->n + 1) * 2 > b->cap && grow(b)) return -1;
+    unsigned char buf[256];
+    const unsigned char *key;
+    uint32_t len;
+    if (key_of(v, buf, sizeof buf, &key, &len)) return -1;
+    uint32_t h = key_hash(key, len);
+    struct held *e = find(b, key, len, h);
+    int taken = e->key != NULL;
+    if (taken) *existing = e->id;
+    else if (id > 0) {
+        unsigned char *k = arena_alloc(&b->a, len);
+        memcpy(k, key, len);
+        e->key = k;
+        e->len = len;
+        e->hash = h;
+        e->id = id;
+        b->n++;
+    }
+    if (key != buf) free((void *)key);
+    return taken;
+}
+
+/* The live values of col, as the unique index held them before it was set aside. */
+static int load(struct import_bulk *b, const char *col) {
+    if (grow(b)) return -1;
+    const char *sql = arena_printf(&b->a, "SELECT id, %s FROM %s WHERE %s IS NOT NULL%s", col, b->res->table, col,
+                                   b->res->flags & R_NO_SOFT ? "" : " AND deleted_at IS NULL");
+    db_stmt *s = db_prepare(b->r->dbc, sql);
+    if (!s) return -1;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        struct sqlv v;
+        int len;
+        if (db_col_type(s, 1) == DBT_BLOB) {
+            const void *blob = db_col_blob(s, 1, &len);
+            v = sv_blob(blob, len);
+        } else {
+            v = sv_text(db_col_text(s, 1));
+        }
+        int64_t existing;
+        if (lookup(b, v, db_col_int(s, 0), &existing) < 0) { rc = -1; break; }
+    }
+    db_done(s);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : -1;
+}
+
+int import_bulk_claim(struct import_bulk *b, const char *col, struct sqlv v, int64_t id, int64_t *existing) {
+    if (!b->set) {
+        int rc = load(b, col);
+        if (rc) return rc;
+    }
+    return lookup(b, v, id, existing);
+}
+
+int import_bulk_end(struct import_bulk *b, int64_t rows, int64_t tag_rows) {
+    db_conn *c = b->r->dbc;
+    for (int i = 0; i < b->nidx; i++) {
+        int rc = db_exec(c, b->idx[i].sql);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < b->ntrig; i++) {
+        int rc = db_exec(c, b->trig_sql[i]);
+        if (rc) return rc;
+        db_stmt *s = db_prepare(c, "UPDATE change_counters SET n = n + ? WHERE tbl = ?");
+        if (!s) return -1;
+        db_bind_int(s, 1, strcmp(b->trig_tbl[i], "record_tags") == 0 ? tag_rows : rows);
+        db_bind_text(s, 2, b->trig_tbl[i], -1);
+        rc = db_step(s);
+        db_done(s);
+        if (rc != DB_DONE) return rc < 0 ? rc : -1;
+    }
+    return 0;
+}
+
+void import_bulk_free(struct import_bulk *b) {
+    if (!b) return;
+    free(b->set);
+    arena_free(&b->a);
+    free(b);
+}
