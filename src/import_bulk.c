@@ -28,6 +28,7 @@ struct import_bulk {
     int ntrig;
     struct held *set;               /* open addressing, cap a power of two; NULL until loaded */
     uint32_t cap, n;
+    int restored;                   /* import_bulk_end put everything back */
 };
 
 static const char *quoted(arena *a, const char *name) {
@@ -191,11 +192,14 @@ int import_bulk_end(struct import_bulk *b, int64_t rows, int64_t tag_rows) {
         db_done(s);
         if (rc != DB_DONE) return rc < 0 ? rc : -1;
     }
+    b->restored = 1;
     return 0;
 }
 
 void import_bulk_free(struct import_bulk *b) {
     if (!b) return;
+    /* a table without its indexes must never be committed: whatever the answer, roll back */
+    if (!b->restored) b->r->discard = 1;
     free(b->set);
     arena_free(&b->a);
     free(b);

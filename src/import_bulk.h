@@ -16,7 +16,7 @@ int import_bulk_claim(struct import_bulk *b, const char *col, struct sqlv v, int
 /* Builds the indexes again, puts the triggers back and moves the counters by the rows written
  * meanwhile, as the triggers would have. Returns 0 or a storage error. */
 int import_bulk_end(struct import_bulk *b, int64_t rows, int64_t tag_rows);
-/* Frees b. Without import_bulk_end the transaction must be rolled back. */
+/* Frees b. Unless import_bulk_end succeeded, the request is marked to roll back (r->discard). */
 void import_bulk_free(struct import_bulk *b);
 
 #endif

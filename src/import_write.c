@@ -255,8 +255,8 @@ static int writer_finish(struct import_writer *w) {
     int rc = groups_flush(w);
     if (!rc) rc = tags_flush(w);
     if (rc || !w->bulk) return rc;
-    /* nothing written can stay: the rollback puts the indexes back, and is made certain here */
-    if (w->unwritten) { w->run->r->discard = 1; return 0; }
+    /* nothing written can stay: the rollback puts the indexes back (import_bulk_free makes it certain) */
+    if (w->unwritten) return 0;
     return import_bulk_end(w->bulk, w->bulk_rows, w->bulk_tag_rows);
 }
 
