@@ -98,6 +98,28 @@ function compileSfc(file, source, styles) {
 }
 
 await lexerReady;
+// index.html names every module the entry imports statically (<link rel="modulepreload">), so the
+// browser fetches them all at once instead of discovering them one import level at a time.
+function preloadStaticGraph(entry) {
+  const seen = new Set(), order = [];
+  const visit = (url) => {
+    if (seen.has(url)) return;
+    seen.add(url);
+    const [imports] = parseImports(readFileSync(join(OUT, url), 'utf8'));
+    for (const im of imports) {
+      if (im.type !== 'static' || typeof im.specifier !== 'string') continue;
+      visit(new URL(im.specifier, 'http://x' + url).pathname);
+    }
+    order.push(url);
+  };
+  visit(entry);
+  const links = order.map((u) => `<link rel="modulepreload" href="${u}">`).join('\n');
+  const index = join(OUT, 'index.html');
+  const html = readFileSync(index, 'utf8');
+  if (!html.includes('<!-- modulepreload -->')) throw new Error('web/index.html: no <!-- modulepreload --> marker');
+  writeFileSync(index, html.replace('<!-- modulepreload -->', links));
+}
+
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(join(OUT, 'lib'), { recursive: true });
 for (const [name, path] of Object.entries(LIBS)) {
@@ -124,5 +146,6 @@ for (const file of walk(SRC).sort()) {
   }
 }
 writeFileSync(join(OUT, 'components.css'), styles.join('\n'));
+preloadStaticGraph('/src/main.js');
 if (failed) process.exit(1);
 console.log(`  WEB     ${count} files -> ${relative(ROOT, OUT)}`);

@@ -223,6 +223,17 @@ test('a community worker never sees another community\'s residents: list, search
   await page.waitForTimeout(500);
   assert.equal(await page.locator('[data-test=list-households] .el-table__body tr.el-table__row').count(), 0);
 
+  // nor by opening their record's drawer by id (?view=<id>)
+  await page.goto(`/r/persons?view=${stranger.id}`);
+  await page.locator('[data-test=drawer-persons]').waitFor();
+  await page.waitForTimeout(500);
+  const drawer = await page.locator('[data-test=drawer-persons]').innerText();
+  assert.doesNotMatch(drawer, new RegExp(stranger.name), 'the drawer shows nothing of a person outside the unit');
+  assert.match(drawer, /不存在|无权|not found/i, drawer.slice(0, 200));
+  const own = (await worker.get('/api/v1/persons?per_page=1')).body.data[0];
+  await page.goto(`/r/persons?view=${own.id}`);
+  await page.locator('[data-test=drawer-persons]', { hasText: own.name }).waitFor();
+
   // the same through the API the console uses
   assert.equal((await worker.get(`/api/v1/persons/${stranger.id}`)).status, 404);
   await finish(page, { clean: false });

@@ -3,7 +3,7 @@
 // birth_date__lte=1966-11-24&sort=-birth_date&page=2), so any link - from the dashboard, a
 // colleague, the browser's history - opens the same list. The unit chosen in the top bar is added
 // here as the list's scope; the columns a user picked are remembered per record kind.
-import { api } from './api.js';
+import { unitById } from './units.js';
 
 export const DEFAULT_PER_PAGE = 20;
 export const PAGE_SIZES = [20, 50, 100];
@@ -77,21 +77,19 @@ export function orgField(meta) {
 // Division codes nest (district 6 digits, street 9, community 12, grid 15, each starting with its
 // parent's - see org.c), and org_units declares no unit field of its own: the units below a unit
 // are those whose code extends its code. ':' is the character after '9'. Codes are fetched once.
-const unitCodes = new Map();
 async function unitCode(id) {
-  if (!unitCodes.has(id)) unitCodes.set(id, api.get(`/org_units/${id}`).then((r) => r.data.code, (e) => { unitCodes.delete(id); throw e; }));
-  return unitCodes.get(id);
+  return (await unitById(id)).code;
 }
 
 // Parameters that limit a list to the top-bar unit (org = store.org) unless the query already
 // names a unit of its own (a link to one community, the list's own unit filter).
-export async function scopeParams(meta, query, org) {
+// Returns the parameters, or a promise of them when a unit's code must be fetched first.
+export function scopeParams(meta, query, org) {
   if (!org || !org.id) return {};
   const of = orgField(meta);
   if (of) return single(query[of.name]) ? {} : { [of.name]: org.id };
   if (meta.name === 'org_units') {
-    const code = await unitCode(org.id);
-    return { code__gt: code, code__lt: code + ':' };
+    return unitCode(org.id).then((code) => ({ code__gt: code, code__lt: code + ':' }));
   }
   // Records without a unit field (household members, accounts' roles, dictionaries, the audit
   // log) are limited by the server to what the user may see, not by the top-bar unit.
@@ -99,15 +97,21 @@ export async function scopeParams(meta, query, org) {
 }
 
 // The API parameters of a list page: its filters, search, sort and page, within the top-bar unit.
-export async function listParams(meta, query, org) {
-  const p = { ...filtersOf(meta, query), ...(await scopeParams(meta, query, org)) };
-  const q = single(query.q).trim();
-  if (q) p.q = q;
-  const sort = single(query.sort);
-  if (sort) p.sort = sort;
-  p.page = pageOf(query);
-  p.per_page = perPageOf(query);
-  return p;
+// Plain parameters when nothing has to be fetched first (every list but org_units), so the page
+// can send its request in the same task it is created in, before the rest of the page renders.
+export function listParams(meta, query, org) {
+  const build = (scope) => {
+    const p = { ...filtersOf(meta, query), ...scope };
+    const q = single(query.q).trim();
+    if (q) p.q = q;
+    const sort = single(query.sort);
+    if (sort) p.sort = sort;
+    p.page = pageOf(query);
+    p.per_page = perPageOf(query);
+    return p;
+  };
+  const scope = scopeParams(meta, query, org);
+  return scope instanceof Promise ? scope.then(build) : build(scope);
 }
 
 // The same without paging: what an export of "the current list" sends.

@@ -5,11 +5,14 @@
 import { createRouter, createWebHistory } from 'vue-router';
 import { store, loadSession, clearSession } from './store.js';
 import { onSessionEnded } from './api.js';
-import Login from './pages/Login.vue';
 import Shell from './layout/Shell.vue';
-import Dashboard from './pages/Dashboard.vue';
-import RecordPage from './pages/RecordPage.vue';
-import NotFound from './pages/NotFound.vue';
+
+// Pages load when first visited: opening /r/persons fetches the list page's modules, not the
+// dashboard's or the sign-in page's.
+const Login = () => import('./pages/Login.vue');
+const Dashboard = () => import('./pages/Dashboard.vue');
+const RecordPage = () => import('./pages/RecordPage.vue');
+const NotFound = () => import('./pages/NotFound.vue');
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -26,6 +29,8 @@ export const router = createRouter({
 });
 
 router.beforeEach(async (to) => {
+  // fetch the page's modules while the session is checked, not after
+  for (const m of to.matched) for (const c of Object.values(m.components || {})) if (typeof c === 'function') c();
   if (to.meta.public) return true;
   if (!store.user) {
     try {

@@ -3,6 +3,8 @@
 // the top bar, which scopes every list and the dashboard. Plain reactive state, no library.
 import { reactive, computed } from 'vue';
 import { api, setCsrf } from './api.js';
+import { forgetUnits } from './units.js';
+import { takeEarlySession } from './early.js';
 
 export const store = reactive({
   user: null,          // /auth/me: id, username, name, org_id, org_name, org_level, roles, permissions
@@ -13,9 +15,10 @@ export const store = reactive({
 const ORG_KEY = 'shequ.org';
 
 export async function loadSession() {
-  const me = await api.get('/auth/me');
+  // both at once: a page load waits for one round trip, not two
+  const [me, meta] = await (takeEarlySession() || Promise.all([api.get('/auth/me'), api.get('/meta')]));
   applySession(me.data);
-  await loadMeta();
+  store.meta = meta.data;
 }
 
 export function applySession(data) {
@@ -35,6 +38,7 @@ export function clearSession() {
   store.meta = null;
   store.org = null;
   setCsrf('');
+  forgetUnits();
 }
 
 export function selectOrg(org) {
