@@ -28,29 +28,27 @@ for t in "$BUILD"/tests/test_*; do
   [ "$status" = FAIL ] && sed 's/^/    /' "$out/$name.log" | tail -40
 done
 
+# A node:test suite in TAP; adds its counts to the totals and shows what failed.
+node_suite() {
+  local name=$1 dir=$2 tap="$out/$1.tap" p f
+  if node --test --test-reporter=tap "$dir" > "$tap" 2>&1; then :; fi
+  p=$(grep -E '^# pass ' "$tap" | awk '{print $3}' | tail -1)
+  f=$(grep -E '^# fail ' "$tap" | awk '{print $3}' | tail -1)
+  p=${p:-0}; f=${f:-1}                       # no summary at all: the suite itself broke
+  grep -E '^not ok|^# (tests|pass|fail)' "$tap" | sed 's/^/  /'
+  if [ "$f" != 0 ]; then
+    grep -B2 -A30 '^not ok\|^    not ok' "$tap" | head -150 | sed 's/^/    /'
+    grep -q '^# pass' "$tap" || tail -30 "$tap" | sed 's/^/    /'
+  fi
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
 echo "== API tests (node:test against shequ serve)"
-if node --test --test-reporter=tap tests/api/ > "$out/api.tap" 2>&1; then :; fi
-p=$(grep -E '^# pass ' "$out/api.tap" | awk '{print $3}' | tail -1)
-f=$(grep -E '^# fail ' "$out/api.tap" | awk '{print $3}' | tail -1)
-p=${p:-0}; f=${f:-1}
-grep -E '^not ok|^# (tests|pass|fail)' "$out/api.tap" | sed 's/^/  /'
-if [ "$f" != 0 ]; then
-  grep -B2 -A30 '^not ok\|^    not ok' "$out/api.tap" | head -150 | sed 's/^/    /'
-fi
-passed=$((passed + p)); failed=$((failed + f))
+node_suite api tests/api/
 
 echo "== browser tests (node:test + playwright-core driving $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium: MISSING'))"
 # screenshots of the main pages land in test-results/screenshots/ (not committed)
-if node --test --test-reporter=tap tests/browser/ > "$out/browser.tap" 2>&1; then :; fi
-p=$(grep -E '^# pass ' "$out/browser.tap" | awk '{print $3}' | tail -1)
-f=$(grep -E '^# fail ' "$out/browser.tap" | awk '{print $3}' | tail -1)
-p=${p:-0}; f=${f:-1}
-grep -E '^not ok|^# (tests|pass|fail)' "$out/browser.tap" | sed 's/^/  /'
-if [ "$f" != 0 ]; then
-  grep -B2 -A30 '^not ok\|^    not ok' "$out/browser.tap" | head -150 | sed 's/^/    /'
-  [ -s "$out/browser.tap" ] && ! grep -q '^# pass' "$out/browser.tap" && tail -30 "$out/browser.tap" | sed 's/^/    /'
-fi
-passed=$((passed + p)); failed=$((failed + f))
+node_suite e2e tests/e2e/
 
 echo
 echo "$passed passed, $failed failed"
