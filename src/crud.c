@@ -556,18 +556,21 @@ int crud_where(req *r, const struct resource *res, sqlb *q) {
     const char *org_filter = NULL;
     for (int i = 0; i < res->nfields; i++)
         if (res->fields[i].type == FT_ORG) org_filter = res->fields[i].name;
+    /* ?within=<unit>: the same narrowing for scoped records without a unit field of their own
+     * (household members, the audit log), so the console's unit picker narrows every list */
+    int scoped = (res->flags & R_SCOPED) && !(res->flags & R_GLOBAL_READ);
     const char *within = NULL;
-    for (int i = 0; org_filter && i < qa.n; i++)
-        if (!strcmp(qa.a[i].k, org_filter)) {
+    for (int i = 0; i < qa.n; i++)
+        if ((org_filter && !strcmp(qa.a[i].k, org_filter)) || (scoped && !strcmp(qa.a[i].k, "within"))) {
             int64_t oid;
             struct org_info org;
-            if (parse_int(qa.a[i].v, &oid)) return bad_filter(r, org_filter, "组织单位编号应为整数", "Unit id must be an integer");
+            if (parse_int(qa.a[i].v, &oid)) return bad_filter(r, qa.a[i].k, "组织单位编号应为整数", "Unit id must be an integer");
             int rc = org_lookup_memo(r, oid, &org);
             if (rc < 0) return -1;
             within = rc ? "/none/" : arena_strdup(&r->a, org.path);
             qa.a[i].k = "";                               /* consumed */
         }
-    if ((res->flags & R_SCOPED) && !(res->flags & R_GLOBAL_READ)) {
+    if (scoped) {
         if (within) scope_restrict_within(q, r->who, resource_read_perm(res, &r->a), "t", within);
         else scope_restrict(q, r->who, resource_read_perm(res, &r->a), "t");
     }

@@ -38,9 +38,11 @@ int api_meta(req *r) {
         int can_read = (res->flags & R_GLOBAL_READ) || principal_can(r->who, rp);
         int can_write = principal_can(r->who, wp);
         const char *up = arena_printf(&r->a, "%s.unmask", res->perm ? res->perm : res->name);
-        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s?,s:s,s:o,s:{s:b,s:b,s:b,s:b,s:b,s:b,s:b}}",
+        /* "within": lists take ?within=<unit id> (scoped records; see crud_where) */
+        int within = (res->flags & R_SCOPED) && !(res->flags & R_GLOBAL_READ);
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s?,s:s,s:b,s:o,s:{s:b,s:b,s:b,s:b,s:b,s:b,s:b}}",
             "name", res->name, "label_zh", res->label_zh, "label_en", res->label_en, "title_field", res->title_field,
-            "default_sort", res->default_sort ? res->default_sort : "-id", "fields", fields, "can",
+            "default_sort", res->default_sort ? res->default_sort : "-id", "within", within, "fields", fields, "can",
             "read", can_read, "create", can_write && !(res->flags & R_NO_CREATE),
             "update", can_write && !(res->flags & R_NO_UPDATE), "delete", can_write && !(res->flags & R_NO_DELETE),
             "import", (res->flags & R_IMPORT) && can_write && principal_can(r->who, "data.import"),
@@ -113,6 +115,9 @@ int api_openapi(req *r) {
         json_array_append_new(params, json_pack("{s:s,s:s,s:{s:s},s:s}", "name", "sort", "in", "query", "schema", "type", "string", "description", "field or -field"));
         json_array_append_new(params, json_pack("{s:s,s:s,s:{s:s,s:i}}", "name", "page", "in", "query", "schema", "type", "integer", "minimum", 1));
         json_array_append_new(params, json_pack("{s:s,s:s,s:{s:s,s:i,s:i}}", "name", "per_page", "in", "query", "schema", "type", "integer", "minimum", 1, "maximum", 500));
+        if ((res->flags & R_SCOPED) && !(res->flags & R_GLOBAL_READ))
+            json_array_append_new(params, json_pack("{s:s,s:s,s:{s:s},s:s}", "name", "within", "in", "query", "schema", "type",
+                                                    "integer", "description", "只列此单位及下级的记录 / only records of this unit and below"));
         for (int k = 0; k < res->nfields; k++) {
             const struct field *f = &res->fields[k];
             json_t *s = schema_of(f);

@@ -158,6 +158,31 @@ test('buildings and households of another community are out of reach too', async
   assert.equal(cross.body.error.field_codes.head_person_id, 'unknown_reference');
 });
 
+test('?within=<unit> narrows records without a unit field (household members, audit log) like a unit filter, never past scope', async () => {
+  const all = (await admin.get('/api/v1/household_members?per_page=1')).body.meta.total;
+  const mine = (await admin.get(`/api/v1/household_members?within=${community}&per_page=500`)).body;
+  assert.ok(mine.meta.total > 0 && mine.meta.total < all, `${mine.meta.total} of ${all}`);
+  assert.equal(mine.meta.total, (await cw.get('/api/v1/household_members?per_page=1')).body.meta.total,
+    'the district admin narrowed to the community sees what its worker sees');
+  // a worker asking for another community's unit sees nothing, not the other community
+  const other = await cw.get(`/api/v1/household_members?within=${community2}`);
+  assert.equal(other.status, 200);
+  assert.equal(other.body.meta.total, 0);
+  // the audit log the same way: entries filed under the community only
+  const auditMine = (await admin.get(`/api/v1/audit?within=${community}&resource=persons&action=create&per_page=500`)).body;
+  assert.ok(auditMine.data.some((e) => e.record_id === secret.id));
+  const auditOther = (await admin.get(`/api/v1/audit?within=${community2}&resource=persons&action=create&per_page=500`)).body;
+  assert.ok(!auditOther.data.some((e) => e.record_id === secret.id));
+  // bad values and records that are not scoped
+  const bad = await admin.get('/api/v1/household_members?within=abc');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.field_codes.within, 'invalid_filter');
+  assert.equal((await admin.get(`/api/v1/dict_items?within=${community}`)).status, 400, 'dictionaries are not scoped');
+  const meta = (await admin.get('/api/v1/meta')).body.data.resources;
+  assert.equal(meta.find((r) => r.name === 'household_members').within, true);
+  assert.equal(meta.find((r) => r.name === 'dict_items').within, false);
+});
+
 test('the server shuts down cleanly with no sanitizer report', async () => {
   const { code, log } = await stopAndCollect(srv);
   assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|runtime error:/);

@@ -91,8 +91,9 @@ export function scopeParams(meta, query, org) {
   if (meta.name === 'org_units') {
     return unitCode(org.id).then((code) => ({ code__gt: code, code__lt: code + ':' }));
   }
-  // Records without a unit field (household members, accounts' roles, dictionaries, the audit
-  // log) are limited by the server to what the user may see, not by the top-bar unit.
+  // Scoped records without a unit field of their own (household members, the audit log) are
+  // narrowed with ?within=<unit>; the rest (roles, dictionaries) are not kept per unit.
+  if (meta.within) return single(query.within) ? {} : { within: org.id };
   return {};
 }
 
