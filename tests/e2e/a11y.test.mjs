@@ -1,0 +1,79 @@
+// Browser: the console is usable with a keyboard and a screen reader - axe-core (the accessibility
+// engine, from npm) finds no input without a label, no button or link without a name, no broken
+// ARIA on the main pages and the person form; the sign-in form works with the keyboard alone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { startServer, launch, openPage, openSignedIn, waitForDashboard, waitForPath, finish, PASSWORD } from './lib.mjs';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// what "labelled inputs" and "keyboard navigation" mean here, as axe-core's rules
+const RULES = ['label', 'button-name', 'link-name', 'select-name', 'input-button-name', 'aria-allowed-attr',
+  'aria-required-attr', 'aria-valid-attr', 'aria-valid-attr-value', 'aria-roles', 'duplicate-id-aria',
+  'image-alt', 'document-title', 'html-has-lang', 'tabindex'];
+
+let srv, browser;
+before(async () => {
+  srv = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  if (browser) await browser.close();
+  if (srv) await srv.stop();
+});
+
+// Runs axe in the page (evaluated through the debugging protocol, so the page's CSP stays as it
+// is) and returns the violations as "rule: target" lines.
+async function violations(page) {
+  await page.evaluate(AXE);
+  const found = await page.evaluate(async (rules) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'rule', values: rules } });
+    return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${n.failureSummary.split('\n')[1] || ''})`));
+  }, RULES);
+  return found;
+}
+
+test('the sign-in page has labelled fields and signs in with the keyboard alone', async () => {
+  const page = await openPage(browser, srv);
+  await page.goto('/login');
+  await page.locator('#login-username').waitFor();
+  assert.deepEqual(await violations(page), []);
+  await page.locator('#login-username').focus();
+  await page.keyboard.type('community_worker');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'login-password', 'Tab goes from the username to the password');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await waitForPath(page, (p) => !p.startsWith('/login'));
+  await finish(page);
+});
+
+for (const [name, path, ready] of [
+  ['home dashboard', '/', '[data-test=stat-persons] [data-test=value]'],
+  ['residents list', '/r/persons', '[data-test=list-persons] .el-table__row'],
+  ['households list', '/r/households', '[data-test=list-households] .el-table__row'],
+  ['audit log', '/r/audit_log', '[data-test=list-audit_log] .el-table__row'],
+]) {
+  test(`${name}: no unlabelled input, nameless button or link, or broken ARIA (axe-core)`, async () => {
+    const page = await openSignedIn(browser, srv, 'district_admin');
+    await page.goto(path);
+    await page.locator(ready).first().waitFor();
+    assert.deepEqual(await violations(page), []);
+    await finish(page);
+  });
+}
+
+test('the person form: every field labelled, and Tab moves through the fields in order', async () => {
+  const page = await openSignedIn(browser, srv, 'community_worker');
+  await page.goto('/r/persons');
+  await page.locator('[data-test=create]').click();
+  const form = page.locator('[data-test=form-persons]');
+  await form.locator('[data-test=field-name] input').waitFor();
+  assert.deepEqual(await violations(page), []);
+  await form.locator('[data-test=field-name] input').focus();
+  await page.keyboard.press('Tab');
+  const next = await page.evaluate(() => document.activeElement.closest('[data-test^=field-]')?.dataset.test);
+  assert.ok(next && next !== 'field-name', `Tab leaves the name for the next field (${next})`);
+  await finish(page);
+});
