@@ -28,6 +28,19 @@ for t in "$BUILD"/tests/test_*; do
   [ "$status" = FAIL ] && sed 's/^/    /' "$out/$name.log" | tail -40
 done
 
+# Every committed fuzz corpus file (seeds and inputs that once crashed) through its target, built
+# with this build's sanitizers (mk/fuzz.mk, tests/fuzz/replay.c): one test per target.
+echo "== fuzz corpora replayed ($BUILD)"
+for t in "$BUILD"/fuzz-replay/fuzz_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t")
+  if "$t" "tests/fuzz/corpus/${name#fuzz_}" > "$out/$name.log" 2>&1; then
+    passed=$((passed + 1)); echo "  $name: $(tail -1 "$out/$name.log"), ok"
+  else
+    failed=$((failed + 1)); echo "  $name: FAIL"; tail -40 "$out/$name.log" | sed 's/^/    /'
+  fi
+done
+
 # A node:test suite in TAP; adds its counts to the totals and shows what failed.
 node_suite() {
   local name=$1 dir=$2 tap="$out/$1.tap" p f

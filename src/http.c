@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,7 +56,12 @@ void today_cn(char out[11]) {
 /* ---------- request accessors ---------- */
 
 const char *req_header(req *r, const char *name) {
-    if (!r->conn) return NULL;
+    if (!r->conn) {
+        /* header names are case-insensitive, as libmicrohttpd looks them up */
+        for (int i = 0; i + 1 < r->ncli_headers * 2; i += 2)
+            if (strcasecmp(r->cli_headers[i], name) == 0) return r->cli_headers[i + 1];
+        return NULL;
+    }
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
@@ -84,7 +90,20 @@ void req_query_each(req *r, void (*fn)(void *ctx, const char *k, const char *v),
 }
 
 const char *req_cookie(req *r, const char *name) {
-    if (!r->conn) return NULL;
+    if (!r->conn) {
+        /* "a=1; b=2" from a Cookie header of a request run in process */
+        const char *h = req_header(r, "Cookie");
+        size_t nl = strlen(name);
+        for (const char *p = h; p && *p;) {
+            while (*p == ' ' || *p == ';') p++;
+            const char *end = strchr(p, ';');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=')
+                return arena_strndup(&r->a, p + nl + 1, len - nl - 1);
+            p += len;
+        }
+        return NULL;
+    }
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
@@ -399,6 +418,25 @@ static void client_ip_of(struct MHD_Connection *conn, char *out, size_t outsz) {
     else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)outsz);
 }
 
+/* Language, route and body limit of a request that just arrived (method and url set). */
+static void request_begin(req *r) {
+    const char *lang = req_query(r, "lang");
+    if (!lang) lang = req_header(r, "Accept-Language");
+    r->lang_en = lang && strncmp(lang, "en", 2) == 0;
+    /* the limit depends on the route: imports take files, everything else small JSON */
+    const struct route *rt = route_match(r, r->method, r->url, &r->path_known);
+    r->body_limit = rt && (rt->flags & RT_UPLOAD) ? g_opts->import_limit : g_opts->body_limit;
+}
+
+void http_run_inproc(db *d, const struct server_opts *o, req *r) {
+    g_db = d;
+    g_opts = o;
+    request_begin(r);
+    if (r->body_len > r->body_limit) r->body_too_large = 1;
+    dispatch(r);
+    if (r->dbc) { db_release(r->dbc); r->dbc = NULL; }
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls) {
@@ -414,12 +452,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->resp_fd = -1;
         r->started = now_monotonic();
         client_ip_of(conn, r->client_ip, sizeof r->client_ip);
-        const char *lang = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lang");
-        if (!lang) lang = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
-        r->lang_en = lang && strncmp(lang, "en", 2) == 0;
-        /* the limit depends on the route: imports take files, everything else small JSON */
-        const struct route *rt = route_match(r, method, url, &r->path_known);
-        r->body_limit = rt && (rt->flags & RT_UPLOAD) ? g_opts->import_limit : g_opts->body_limit;
+        request_begin(r);
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         unsigned long long clv = cl ? strtoull(cl, NULL, 10) : 0;

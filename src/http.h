@@ -55,6 +55,8 @@ typedef struct req {
     void *org_memo;               /* org units looked up during this request (org.c) */
     const char *const *cli_query; /* name, value pairs when run from the command line (no conn) */
     int ncli_query;
+    const char *const *cli_headers; /* name, value pairs of a request run in process (no conn) */
+    int ncli_headers;
 } req;
 
 /* Request accessors */
@@ -102,6 +104,11 @@ struct server_opts {
     const char *web_root;         /* static files for the console */
 };
 int http_serve(db *d, const struct server_opts *o);    /* blocks until SIGTERM/SIGINT */
+/* Runs one request in process, as the server does once the body is in: route, body limit, the
+ * pipeline (session, CSRF, permission, handler in its transaction). The caller fills r (from
+ * req_init_cli, with method, url, cli_query, cli_headers, body) and frees it with req_free_cli.
+ * The request fuzzer (tests/fuzz) drives the whole request path this way, without a socket. */
+void http_run_inproc(db *d, const struct server_opts *o, req *r);
 
 double now_monotonic(void);
 /* UTC time as 2026-11-24T12:00:00Z, and today's date in Asia/Shanghai as YYYY-MM-DD. */
