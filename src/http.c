@@ -244,6 +244,8 @@ static const char *mime_of(const char *path) {
 static int serve_static(req *r) {
     const char *root = g_opts->web_root;
     const char *p = r->url;
+    /* a request target need not start with '/' ("GET abc HTTP/1.1" reaches here as "abc") */
+    if (p[0] != '/') return resp_error(r, 404, "not_found", "页面不存在", "Not found");
     /* the console's client-side routes fall back to index.html */
     if (strcmp(p, "/") == 0 || !strchr(strrchr(p, '/'), '.')) p = "/index.html";
     if (strstr(p, "..") || strstr(p, "//") || strchr(p, '\\'))
