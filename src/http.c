@@ -107,6 +107,22 @@ const char *req_cookie(req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
+/* Answers carry only valid UTF-8 (json_string and json_pack refuse anything else, leaving the
+ * answer without its message, or without a body): jansson quotes the bytes near a syntax error,
+ * and messages that quote input cut it at a byte count ("%.60s"). */
+void utf8_scrub(char *s) {
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        int len = *p < 0x80 ? 1 : *p >= 0xC2 && *p <= 0xDF ? 2 : *p >= 0xE0 && *p <= 0xEF ? 3 : *p >= 0xF0 && *p <= 0xF4 ? 4 : 0;
+        int ok = len > 0;
+        for (int i = 1; ok && i < len; i++) ok = (p[i] & 0xC0) == 0x80;
+        if (ok && len == 3) ok = !(p[0] == 0xE0 && p[1] < 0xA0) && !(p[0] == 0xED && p[1] >= 0xA0);
+        if (ok && len == 4) ok = !(p[0] == 0xF0 && p[1] < 0x90) && !(p[0] == 0xF4 && p[1] >= 0x90);
+        if (!ok) { *p++ = '?'; continue; }
+        p += len;
+    }
+}
+
 json_t *req_json(req *r) {
     if (r->json) return r->json;
     if (!r->body_len) {
@@ -116,6 +132,7 @@ json_t *req_json(req *r) {
     json_error_t err;
     r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
     if (!r->json) {
+        utf8_scrub(err.text);
         char zh[300], en[300];
         snprintf(zh, sizeof zh, "JSON 格式错误（第 %d 行第 %d 列）：%s", err.line, err.column, err.text);
         snprintf(en, sizeof en, "Malformed JSON at line %d column %d: %s", err.line, err.column, err.text);

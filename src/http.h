@@ -78,6 +78,9 @@ void resp_header(req *r, const char *name, const char *value);
 int resp_error(req *r, int status, const char *code, const char *zh, const char *en);
 int resp_error_fields(req *r, int status, const char *code, const char *zh, const char *en, json_t *fields,
                       json_t *field_codes);
+/* Replaces, in place, every byte that is not part of a well-formed UTF-8 character with '?': for
+ * messages that quote input (cut at a byte count, or not UTF-8 at all) before they go into JSON. */
+void utf8_scrub(char *s);
 /* Maps a storage error to 409 / 503 / 500 with a stable code. */
 int resp_db_error(req *r, int dberr);
 

@@ -40,6 +40,23 @@ test('a request target without a leading slash answers 404 instead of crashing t
   assert.equal((await cw.get('/api/v1/auth/me')).status, 200);
 });
 
+test('malformed JSON with broken UTF-8 near the error gets a JSON error body, not an empty 400', async () => {
+  // an invalid escape followed by the first byte of a three-byte character: jansson quotes the
+  // bytes near the error, which are not valid UTF-8 on their own
+  const body = Buffer.concat([Buffer.from('{"note": "\\'), Buffer.from([0xe5, 0xbe, 0x80]), Buffer.from('"}')]);
+  for (const lang of ['zh', 'en']) {
+    const r = await cw.request('POST', `/api/v1/persons?lang=${lang}`, { body, headers: { 'Content-Type': 'application/json' } });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error.code, 'malformed_json');
+    assert.match(r.body.error.message, lang === 'en' ? /^Malformed JSON at line 1/ : /^JSON 格式错误/);
+  }
+  // a truncated multi-byte character at the very end too
+  const cut = Buffer.concat([Buffer.from('{"name": "'), Buffer.from([0xe5, 0xbe])]);
+  const r = await cw.request('POST', '/api/v1/persons', { body: cut, headers: { 'Content-Type': 'application/json' } });
+  assert.equal(r.status, 400);
+  assert.equal(r.body.error.code, 'malformed_json');
+});
+
 test('the server shuts down cleanly with no sanitizer report', async () => {
   const { code, log } = await stopAndCollect(srv);
   assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|runtime error:/);
