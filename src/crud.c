@@ -367,8 +367,13 @@ static void collect_arg(void *ctx, const char *k, const char *v) {
 /* Answers 400 invalid_filter and returns 1 ("responded"), so `return bad_filter(...)` stops
  * crud_where / crud_order callers. */
 static int bad_filter(req *r, const char *name, const char *zh, const char *en) {
-    json_t *fields = json_pack("{s:s}", name, r->lang_en ? en : zh);
-    json_t *codes = json_pack("{s:s}", name, "invalid_filter");
+    /* the name comes from the query string, which need not be UTF-8, and the message quotes it:
+     * json_pack refuses both unless made valid, and the answer would lose its fields */
+    char *key = arena_strdup(&r->a, name), *msg = arena_strdup(&r->a, r->lang_en ? en : zh);
+    utf8_scrub(key);
+    utf8_scrub(msg);
+    json_t *fields = json_pack("{s:s}", key, msg);
+    json_t *codes = json_pack("{s:s}", key, "invalid_filter");
     resp_error_fields(r, 400, "invalid_filter", "查询条件有误", "Invalid query parameter", fields, codes);
     return 1;
 }

@@ -16,7 +16,11 @@
 
 void write_error(struct write_ctx *w, const char *field, const char *code, const char *zh, const char *en) {
     if (json_object_get(w->errors, field)) return;          /* first problem per field */
-    json_object_set_new(w->errors, field, json_string(w->r->lang_en ? en : zh));
+    /* messages quote input cut at a byte count ("%.60s"): half a character would make json_string
+     * refuse the message, and the error would vanish while its code stayed */
+    char *msg = arena_strdup(&w->r->a, w->r->lang_en ? en : zh);
+    utf8_scrub(msg);
+    json_object_set_new(w->errors, field, json_string(msg));
     json_object_set_new(w->error_codes, field, json_string(code));
 }
 

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer, loginAs, stopAndCollect } from './lib.mjs';
+import { startServer, loginAs, freshId, stopAndCollect } from './lib.mjs';
 
 let srv, cw;
 before(async () => {
@@ -55,6 +55,31 @@ test('malformed JSON with broken UTF-8 near the error gets a JSON error body, no
   const r = await cw.request('POST', '/api/v1/persons', { body: cut, headers: { 'Content-Type': 'application/json' } });
   assert.equal(r.status, 400);
   assert.equal(r.body.error.code, 'malformed_json');
+});
+
+test('an unknown field whose name is cut mid-character in the message is still refused (422 unknown_field)', async () => {
+  // "a" and 21 three-byte characters: the message quotes the first 60 bytes, which end inside
+  // the 20th character; that message used to vanish, and the record was created without a word
+  const key = `a${'张'.repeat(21)}`;
+  const grid = (await cw.get('/api/v1/org_units?level=grid&per_page=1')).body.data[0].id;
+  const before = (await cw.get('/api/v1/persons?per_page=1')).body.meta.total;
+  const r = await cw.post('/api/v1/persons', { name: '截断', id_number: freshId(), org_id: grid, [key]: 1 });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.equal(r.body.error.field_codes[key], 'unknown_field');
+  assert.match(r.body.error.fields[key], /^未知字段“a张{19}/);
+  assert.equal((await cw.get('/api/v1/persons?per_page=1')).body.meta.total, before, 'nothing was created');
+});
+
+test('a filter whose name is not UTF-8 is refused with its field named, like any unknown filter', async () => {
+  for (const q of ['%FF%FE=1', `${encodeURIComponent(`x${'张'.repeat(21)}`)}=1`, 'name__%E5%BE=1']) {
+    const r = await cw.get(`/api/v1/persons?${q}`);
+    assert.equal(r.status, 400, q);
+    assert.equal(r.body.error.code, 'invalid_filter');
+    const keys = Object.keys(r.body.error.field_codes);
+    assert.equal(keys.length, 1, q);
+    assert.deepEqual(Object.keys(r.body.error.fields), keys);
+    assert.equal(r.body.error.field_codes[keys[0]], 'invalid_filter');
+  }
 });
 
 test('the server shuts down cleanly with no sanitizer report', async () => {
