@@ -2,9 +2,10 @@
 #   make            release build of build/release/shequ
 #   make demo       install what is missing, build, create demo.db, serve on 127.0.0.1:8080
 #   make test       sanitizer build, unit tests, API tests; ends with "N passed, N failed"
+#   make test-pg    the API tests against a PostgreSQL the script starts in a temporary directory
 #   make bench      speed figures beside their references, written to docs/BENCHMARKS.md
 
-PKGS      := libmicrohttpd jansson sqlite3 libsodium xlsxwriter libzip expat
+PKGS      := libmicrohttpd jansson sqlite3 libpq libsodium xlsxwriter libzip expat
 CC        ?= cc
 CSTD      := -std=gnu17
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -Wshadow -Wstrict-prototypes
@@ -32,7 +33,7 @@ DISPATCH_OBJ := $(DISPATCH_SRC:src/dispatch/%.c=$(B)/obj/dispatch/%.o)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all build web demo test test-unit test-api bench clean deps
+.PHONY: all build web demo test test-pg test-unit test-api bench clean deps
 
 all: build
 build: $(B)/shequ web
@@ -75,9 +76,14 @@ $(B)/gen/gbt2260_codes.c: data/gbt2260-all-codes.tsv scripts/gen-data.sh
 $(B)/gen/divisions.c: data/divisions-zhengzhou.csv scripts/gen-data.sh
 	@mkdir -p $(dir $@)
 	@bash scripts/gen-data.sh divisions $< > $@
-$(B)/gen/migrations.c: $(sort $(wildcard db/migrations/*.sql)) scripts/gen-data.sh
+# Each engine's schema: db/migrations/ (SQLite), db/migrations/pg/ (PostgreSQL), kept in step
+# (test_schema compares their tables and columns).
+MIGRATIONS_SQLITE := $(sort $(wildcard db/migrations/*.sql))
+MIGRATIONS_PG     := $(sort $(wildcard db/migrations/pg/*.sql))
+$(B)/gen/migrations.c: $(MIGRATIONS_SQLITE) $(MIGRATIONS_PG) scripts/gen-data.sh
 	@mkdir -p $(dir $@)
-	@bash scripts/gen-data.sh migrations $(sort $(wildcard db/migrations/*.sql)) > $@
+	@{ bash scripts/gen-data.sh migrations migrations_sqlite $(MIGRATIONS_SQLITE) && \
+	   bash scripts/gen-data.sh migrations migrations_pg $(MIGRATIONS_PG); } > $@
 
 $(B)/tests/%: tests/unit/%.c $(B)/libshequ.a $(B)/libdispatch.a
 	@mkdir -p $(dir $@)
@@ -97,6 +103,10 @@ unit-bins: $(UNIT_BIN)
 test: .deps-ok
 	@$(MAKE) --no-print-directory MODE=asan build unit-bins
 	@bash scripts/test.sh build/asan
+
+test-pg: .deps-ok
+	@$(MAKE) --no-print-directory MODE=asan build
+	@bash scripts/test-pg.sh build/asan
 
 bench: .deps-ok
 	@$(MAKE) --no-print-directory build

@@ -2,6 +2,7 @@
 # Turns the reference data under data/ into C arrays compiled into shequ.
 #   gen-data.sh gbt2260 data/gbt2260-all-codes.tsv     -> every county-level GB/T 2260 code seen 1980-2019
 #   gen-data.sh divisions data/divisions-zhengzhou.csv -> Zhengzhou's divisions with statistical codes
+#   gen-data.sh migrations NAME FILE.sql...             -> one engine's migrations as the array NAME
 set -euo pipefail
 kind=$1 file=$2
 case $kind in
@@ -22,11 +23,13 @@ divisions)
   echo 'const int divisions_count = sizeof divisions / sizeof divisions[0];'
   ;;
 migrations)
-  # every db/migrations/NNNN_name.sql, in order, as C strings
-  shift
-  echo '/* Generated from db/migrations/NNNN_name.sql by scripts/gen-data.sh: do not edit. */'
+  # one engine's NNNN_name.sql (db/migrations/ for SQLite, db/migrations/pg/ for PostgreSQL), in
+  # order, as C strings in the array $2
+  name=$2
+  shift 2
+  echo "/* Generated from the migrations of $name by scripts/gen-data.sh: do not edit. */"
   echo '#include "migrate.h"'
-  echo 'const struct migration migrations[] = {'
+  echo "const struct migration $name[] = {"
   for f in "$@"; do
     base=$(basename "$f" .sql)
     printf '  {%d, "%s",\n' "$((10#${base%%_*}))" "${base#*_}"
@@ -34,7 +37,7 @@ migrations)
     echo '  },'
   done
   echo '};'
-  echo 'const int migrations_count = sizeof migrations / sizeof migrations[0];'
+  echo "const int ${name}_count = sizeof $name / sizeof ${name}[0];"
   ;;
 *) echo "unknown kind $kind" >&2; exit 2 ;;
 esac

@@ -2,7 +2,8 @@
 # Runs every test against the build in $1 (make test passes the sanitizer build): cmocka unit
 # tests, then the API tests (node:test) against a real `shequ serve` with fresh databases, then the
 # browser tests (chromium through playwright-core) against the console that server serves.
-# Ends with one line "N passed, N failed".
+# Ends with one line "N passed, N failed". SUITES (default "unit fuzz api e2e") picks some of them:
+# make test-pg runs SUITES=api against PostgreSQL (scripts/test-pg.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/asan}
@@ -10,12 +11,14 @@ export SHEQU_BIN="$PWD/$BUILD/shequ"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
+SUITES=${SUITES:-unit fuzz api e2e}
+has() { [[ " $SUITES " == *" $1 "* ]]; }
 passed=0 failed=0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-echo "== unit tests (cmocka, $BUILD)"
-for t in "$BUILD"/tests/test_*; do
+has unit && echo "== unit tests (cmocka, $BUILD)"
+has unit && for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
   if CMOCKA_MESSAGE_OUTPUT=stdout "$t" > "$out/$name.log" 2>&1; then status=ok; else status=FAIL; fi
@@ -30,8 +33,8 @@ done
 
 # Every committed fuzz corpus file (seeds and inputs that once crashed) through its target, built
 # with this build's sanitizers (mk/fuzz.mk, tests/fuzz/replay.c): one test per target.
-echo "== fuzz corpora replayed ($BUILD)"
-for t in "$BUILD"/fuzz-replay/fuzz_*; do
+has fuzz && echo "== fuzz corpora replayed ($BUILD)"
+has fuzz && for t in "$BUILD"/fuzz-replay/fuzz_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
   if "$t" "tests/fuzz/corpus/${name#fuzz_}" > "$out/$name.log" 2>&1; then
@@ -56,12 +59,16 @@ node_suite() {
   passed=$((passed + p)); failed=$((failed + f))
 }
 
-echo "== API tests (node:test against shequ serve)"
-node_suite api tests/api/
+if has api; then
+  echo "== API tests (node:test against shequ serve${SHEQU_TEST_PG:+ on PostgreSQL})"
+  node_suite api tests/api/
+fi
 
-echo "== browser tests (node:test + playwright-core driving $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium: MISSING'))"
-# screenshots of the main pages land in test-results/screenshots/ (not committed)
-node_suite e2e tests/e2e/
+if has e2e; then
+  echo "== browser tests (node:test + playwright-core driving $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium: MISSING'))"
+  # screenshots of the main pages land in test-results/screenshots/ (not committed)
+  node_suite e2e tests/e2e/
+fi
 
 echo
 echo "$passed passed, $failed failed"

@@ -1,6 +1,7 @@
 /* audit.c: see audit.h. hash = SHA-256 over the previous hash and every column of the entry in a
  * fixed order; the newest hash is also kept in settings('audit_head') so that removing the last
- * entries is detected too. Sensitive values never enter the log: diffs carry masked forms. */
+ * entries is detected too. Sensitive values never enter the log: diffs carry masked forms.
+ * Appends are serialised across servers by a lock held to commit (db_lock). */
 #include "audit.h"
 #include "crypto.h"
 #include "log.h"
@@ -40,6 +41,10 @@ int audit_log_as(db_conn *c, int64_t user_id, const char *username, const char *
                  const char *resource, int64_t record_id, const char *org_path, const char *summary, json_t *detail) {
     int rc = db_begin_write(c);
     if (rc) return rc;
+    /* The head is read, then the entry after it written: two writers (two servers on one
+     * PostgreSQL) must take turns from the read to their commit, or both would follow the same
+     * head. Held until the request's transaction ends; SQLite's writer lock already does this. */
+    if ((rc = db_lock(c, "shequ.audit_log"))) { db_rollback(c); return rc; }
     char prev[65] = GENESIS, at[32], hash[65];
     int64_t last_id = 0;
     db_stmt *s = db_prepare(c, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");

@@ -28,7 +28,7 @@ static void iso_at(time_t t, char out[32]) {
 }
 
 int api_health(req *r) {
-    return resp_data(r, 200, json_pack("{s:s,s:s}", "status", "ok", "engine", "sqlite"));
+    return resp_data(r, 200, json_pack("{s:s,s:s}", "status", "ok", "engine", db_connection_engine(r->dbc)));
 }
 
 json_t *user_json(req *r, const principal *p) {

@@ -613,7 +613,11 @@ int crud_order(req *r, const struct resource *res, sqlb *q) {
         if (n++) sqlb_sql(q, ", ");
         /* by unit means tree order: the path, which the (org_path, id) indexes also follow */
         const char *col = sys ? name : f->type == FT_ORG ? "org_path" : field_column(f);
-        sqlb_sql(q, arena_printf(&r->a, "t.%s %s", col, desc ? "DESC" : "ASC"));
+        /* empty values sort as the smallest, SQLite's own order, spelled out so that PostgreSQL
+         * (largest) agrees; columns that are never empty keep the plain form its indexes serve */
+        int nullable = !sys && f->type != FT_ORG && !(f->flags & F_REQUIRED);
+        sqlb_sql(q, arena_printf(&r->a, "t.%s %s%s", col, desc ? "DESC" : "ASC",
+                                 !nullable ? "" : desc ? " NULLS LAST" : " NULLS FIRST"));
         last_desc = desc;
     }
     if (!has_id) sqlb_sql(q, last_desc ? ", t.id DESC" : ", t.id ASC");
@@ -951,6 +955,14 @@ int record_insert(req *r, const struct resource *res, const struct colvals *cols
     return record_insert_rows(r, res, &cols, 1, NULL, ic, id);
 }
 
+/* The write of record_save failed with rc: undone, and a duplicate reported as validation would. */
+static int unique_lost(struct write_ctx *w, int rc) {
+    int sp = db_savepoint_end(w->r->dbc, 1);
+    if (rc != DB_ERR_UNIQUE || sp) return sp ? sp : rc;
+    int found = validate_unique_again(w);
+    return found > 0 ? SAVE_INVALID : found < 0 ? found : rc;
+}
+
 /* Validates and stores one record. Returns 0 (w->id set), SAVE_INVALID (w->errors),
  * SAVE_STALE, SAVE_NOT_FOUND, or <0 for a storage error. */
 int record_save(struct write_ctx *w, int64_t expect_version) {
@@ -964,9 +976,13 @@ int record_save(struct write_ctx *w, int64_t expect_version) {
     sqlb q;
     sqlb_init(&q, &r->a);
     int64_t uid = r->who ? r->who->user_id : 0;
+    /* A unique value taken by a concurrent writer after validation looked (possible only with
+     * several servers: SQLite runs one writer at a time) fails the write; the savepoint keeps the
+     * transaction alive (PostgreSQL) so the check can run again and answer as validation would. */
+    if ((rc = db_savepoint(r->dbc))) return rc;
     if (w->creating) {
         rc = record_insert(r, res, w->cols, NULL, &w->id);
-        if (rc) return rc;
+        if (rc) return unique_lost(w, rc);
     } else {
         sqlb_sql(&q, arena_printf(&r->a, "UPDATE %s SET ", res->table));
         for (int i = 0; i < w->cols->n; i++) {
@@ -987,9 +1003,10 @@ int record_save(struct write_ctx *w, int64_t expect_version) {
         if (!s) return -1;
         rc = db_step(s);
         db_done(s);
-        if (rc != DB_DONE) return rc;
-        if (db_changes(r->dbc) == 0) return SAVE_STALE;
+        if (rc != DB_DONE) return unique_lost(w, rc);
+        if (db_changes(r->dbc) == 0) { db_savepoint_end(r->dbc, 0); return SAVE_STALE; }
     }
+    if ((rc = db_savepoint_end(r->dbc, 0))) return rc;
     rc = sync_tags(r, res, w->id, w->after, w->creating);
     if (rc) return rc;
     if (res->after_write) {

@@ -1,48 +1,31 @@
-/* db_sqlite.c: the SQLite backend of db.h - a pool of connections to one WAL database file,
+/* db_sqlite.c: the SQLite engine of db.h (db_impl.h) - connections to one WAL database file,
  * each with its own cache of prepared statements keyed by SQL text. */
-#include "db.h"
+#include "db_impl.h"
 #include "log.h"
-#include <pthread.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define STMT_CACHE 512          /* statements kept per connection; list queries vary by filter */
 
-struct db_stmt {
+typedef struct sq_stmt {
+    struct db_stmt base;
     sqlite3_stmt *st;
-    db_conn *c;
     char *sql;
     uint64_t hash;
     int in_use, cached;
-    db_stmt *next;              /* cache bucket chain */
-};
+    struct sq_stmt *next;       /* cache bucket chain */
+} sq_stmt;
 
-struct db_conn {
-    db *d;
+typedef struct sq_conn {
+    struct db_conn base;
     sqlite3 *h;
-    db_stmt *cache[STMT_CACHE];
+    sq_stmt *cache[STMT_CACHE];
     int ncached;
-    int tx_depth, tx_failed;
-    int last_err;
-    int busy;                   /* handed out by db_acquire */
-    int owned;                  /* bound to one thread for good (a server worker) */
-};
+} sq_conn;
 
-struct db {
-    char *path;
-    int n;
-    db_conn *conns;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-};
-
-static uint64_t hash_str(const char *s) {
-    uint64_t h = 1469598103934665603ull;             /* FNV-1a */
-    for (; *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ull; }
-    return h;
-}
+#define SQ(c) ((sq_conn *)(c))
+#define ST(s) ((sq_stmt *)(s))
 
 static int map_err(int rc) {
     switch (rc & 0xff) {
@@ -59,11 +42,10 @@ static int map_err(int rc) {
     }
 }
 
-static int conn_open(db *d, db_conn *c) {
-    c->d = d;
-    int rc = sqlite3_open_v2(d->path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+static int conn_configure(sq_conn *c, const char *path) {
+    int rc = sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        log_error("msg=\"cannot open database\" path=%s err=\"%s\"", d->path, c->h ? sqlite3_errmsg(c->h) : "?");
+        log_error("msg=\"cannot open database\" path=%s err=\"%s\"", path, c->h ? sqlite3_errmsg(c->h) : "?");
         return -1;
     }
     sqlite3_busy_timeout(c->h, 10000);
@@ -82,6 +64,31 @@ static int conn_open(db *d, db_conn *c) {
     return 0;
 }
 
+static void stmt_free(sq_stmt *s) {
+    sqlite3_finalize(s->st);
+    free(s->sql);
+    free(s);
+}
+
+static void sq_conn_close(db_conn *dc) {
+    sq_conn *c = SQ(dc);
+    for (int b = 0; b < STMT_CACHE; b++) {
+        sq_stmt *s = c->cache[b];
+        while (s) { sq_stmt *n = s->next; stmt_free(s); s = n; }
+    }
+    if (c->h) sqlite3_close_v2(c->h);
+    free(c);
+}
+
+static db_conn *sq_conn_open(db *d) {
+    sq_conn *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->base.ops = d->ops;
+    c->base.d = d;
+    if (conn_configure(c, d->path) != 0) { sq_conn_close(&c->base); return NULL; }
+    return &c->base;
+}
+
 /* SQLite's allocation statistics take a global mutex on every malloc; nothing here reads them. */
 static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
 static void sqlite_setup(void) {
@@ -89,119 +96,42 @@ static void sqlite_setup(void) {
     sqlite3_initialize();
 }
 
-int db_open(const char *url, int pool_size, db **out) {
+static int sq_db_init(db *d, const char *path) {
     pthread_once(&sqlite_once, sqlite_setup);
-    const char *path = url;
-    if (strncmp(url, "sqlite:", 7) == 0) path = url + 7;
-    else if (strstr(url, "://")) {
-        log_error("msg=\"unsupported database URL (this build speaks sqlite:PATH)\" url=%s", url);
-        return -1;
-    }
-    if (!*path) return -1;
-    db *d = calloc(1, sizeof *d);
-    if (!d) return -1;
-    d->path = strdup(path);
-    d->n = pool_size < 1 ? 1 : pool_size;
-    d->conns = calloc((size_t)d->n, sizeof *d->conns);
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, NULL);
-    for (int i = 0; i < d->n; i++)
-        if (conn_open(d, &d->conns[i]) != 0) { db_close(d); return -1; }
-    *out = d;
-    return 0;
+    d->path = d->engine = strdup(path);
+    return d->engine ? 0 : -1;
 }
+static void sq_db_free(db *d) { free(d->engine); }
+static void sq_conn_check(db_conn *c) { (void)c; }     /* a file does not drop */
 
-static void stmt_free(db_stmt *s) {
-    sqlite3_finalize(s->st);
-    free(s->sql);
-    free(s);
-}
-
-void db_close(db *d) {
-    if (!d) return;
-    for (int i = 0; i < d->n; i++) {
-        db_conn *c = &d->conns[i];
-        for (int b = 0; b < STMT_CACHE; b++) {
-            db_stmt *s = c->cache[b];
-            while (s) { db_stmt *n = s->next; stmt_free(s); s = n; }
-        }
-        if (c->h) sqlite3_close_v2(c->h);
-    }
-    free(d->conns);
-    free(d->path);
-    pthread_mutex_destroy(&d->mu);
-    pthread_cond_destroy(&d->cv);
-    free(d);
-}
-
-const char *db_engine(const db *d) { (void)d; return "sqlite"; }
-const char *db_url_path(const db *d) { return d->path; }
-
-/* A server worker keeps one connection for its whole life, so the common path takes no lock;
- * connections left over (the pool is sized threads + 2) serve everything else. */
-static __thread db_conn *thread_conn;
-
-db_conn *db_acquire(db *d) {
-    db_conn *mine = thread_conn;
-    if (mine && mine->d == d && !mine->busy) { mine->busy = 1; return mine; }
-    pthread_mutex_lock(&d->mu);
-    for (;;) {
-        int free_count = 0;
-        for (int i = 0; i < d->n; i++) if (!d->conns[i].busy && !d->conns[i].owned) free_count++;
-        for (int i = 0; i < d->n; i++)
-            if (!d->conns[i].busy && !d->conns[i].owned) {
-                d->conns[i].busy = 1;
-                /* keep two unowned for the command line, backups and threads without one */
-                if (!thread_conn && free_count > 2) { d->conns[i].owned = 1; thread_conn = &d->conns[i]; }
-                pthread_mutex_unlock(&d->mu);
-                return &d->conns[i];
-            }
-        pthread_cond_wait(&d->cv, &d->mu);
-    }
-}
-
-void db_release(db_conn *c) {
-    if (!c) return;
-    if (c->tx_depth) {              /* a handler forgot: never leave a transaction open */
-        log_warn("msg=\"transaction left open; rolled back\"");
-        c->tx_depth = 1;
-        db_rollback(c);
-    }
-    if (c->owned) { c->busy = 0; return; }
-    db *d = c->d;
-    pthread_mutex_lock(&d->mu);
-    c->busy = 0;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-}
-
-int db_exec(db_conn *c, const char *sql) {
+static int sq_exec(db_conn *dc, const char *sql) {
     char *err = NULL;
-    int rc = sqlite3_exec(c->h, sql, NULL, NULL, &err);
+    int rc = sqlite3_exec(SQ(dc)->h, sql, NULL, NULL, &err);
     if (rc != SQLITE_OK) {
-        log_error("msg=\"sql failed\" err=\"%s\"", err ? err : sqlite3_errmsg(c->h));
+        log_error("msg=\"sql failed\" err=\"%s\"", err ? err : sqlite3_errmsg(SQ(dc)->h));
         sqlite3_free(err);
-        c->last_err = map_err(rc);
-        return c->last_err;
+        dc->last_err = map_err(rc);
+        return dc->last_err;
     }
     return 0;
 }
 
-db_stmt *db_prepare(db_conn *c, const char *sql) {
-    uint64_t h = hash_str(sql);
-    db_stmt **bucket = &c->cache[h % STMT_CACHE];
-    for (db_stmt *s = *bucket; s; s = s->next)
-        if (s->hash == h && !s->in_use && strcmp(s->sql, sql) == 0) { s->in_use = 1; return s; }
-    db_stmt *s = calloc(1, sizeof *s);
+static db_stmt *sq_prepare(db_conn *dc, const char *sql) {
+    sq_conn *c = SQ(dc);
+    uint64_t h = db_hash_str(sql);
+    sq_stmt **bucket = &c->cache[h % STMT_CACHE];
+    for (sq_stmt *s = *bucket; s; s = s->next)
+        if (s->hash == h && !s->in_use && strcmp(s->sql, sql) == 0) { s->in_use = 1; return &s->base; }
+    sq_stmt *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL);
     if (rc != SQLITE_OK) {
         log_error("msg=\"prepare failed\" err=\"%s\" sql=\"%.300s\"", sqlite3_errmsg(c->h), sql);
-        c->last_err = map_err(rc);
+        dc->last_err = map_err(rc);
         free(s);
         return NULL;
     }
-    s->c = c;
+    s->base.c = dc;
     s->sql = strdup(sql);
     s->hash = h;
     s->in_use = 1;
@@ -211,44 +141,34 @@ db_stmt *db_prepare(db_conn *c, const char *sql) {
         *bucket = s;
         c->ncached++;
     }
-    return s;
+    return &s->base;
 }
 
-int db_bind_int(db_stmt *s, int idx, int64_t v) { return sqlite3_bind_int64(s->st, idx, v) == SQLITE_OK ? 0 : -1; }
-int db_bind_real(db_stmt *s, int idx, double v) { return sqlite3_bind_double(s->st, idx, v) == SQLITE_OK ? 0 : -1; }
-int db_bind_null(db_stmt *s, int idx) { return sqlite3_bind_null(s->st, idx) == SQLITE_OK ? 0 : -1; }
-int db_bind_text(db_stmt *s, int idx, const char *v, int len) {
-    if (!v) return db_bind_null(s, idx);
-    return sqlite3_bind_text(s->st, idx, v, len, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+static int sq_bind_int(db_stmt *s, int idx, int64_t v) { return sqlite3_bind_int64(ST(s)->st, idx, v) == SQLITE_OK ? 0 : -1; }
+static int sq_bind_real(db_stmt *s, int idx, double v) { return sqlite3_bind_double(ST(s)->st, idx, v) == SQLITE_OK ? 0 : -1; }
+static int sq_bind_null(db_stmt *s, int idx) { return sqlite3_bind_null(ST(s)->st, idx) == SQLITE_OK ? 0 : -1; }
+static int sq_bind_text(db_stmt *s, int idx, const char *v, int len, int copy) {
+    return sqlite3_bind_text(ST(s)->st, idx, v, len, copy ? SQLITE_TRANSIENT : SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
 }
-int db_bind_blob(db_stmt *s, int idx, const void *v, int len) {
-    if (!v) return db_bind_null(s, idx);
-    return sqlite3_bind_blob(s->st, idx, v, len, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+static int sq_bind_blob(db_stmt *s, int idx, const void *v, int len, int copy) {
+    return sqlite3_bind_blob(ST(s)->st, idx, v, len, copy ? SQLITE_TRANSIENT : SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
 }
 
-int db_bind_text_ref(db_stmt *s, int idx, const char *v, int len) {
-    if (!v) return db_bind_null(s, idx);
-    return sqlite3_bind_text(s->st, idx, v, len, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
-}
-int db_bind_blob_ref(db_stmt *s, int idx, const void *v, int len) {
-    if (!v) return db_bind_null(s, idx);
-    return sqlite3_bind_blob(s->st, idx, v, len, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
-}
-
-int db_step(db_stmt *s) {
-    int rc = sqlite3_step(s->st);
+static int sq_step(db_stmt *s) {
+    int rc = sqlite3_step(ST(s)->st);
     if (rc == SQLITE_ROW) return DB_ROW;
     if (rc == SQLITE_DONE) return DB_DONE;
-    s->c->last_err = map_err(sqlite3_extended_errcode(s->c->h));
+    sqlite3 *h = SQ(s->c)->h;
+    s->c->last_err = map_err(sqlite3_extended_errcode(h));
     if (s->c->last_err != DB_ERR_UNIQUE)
-        log_debug("msg=\"step failed\" err=\"%s\"", sqlite3_errmsg(s->c->h));
+        log_debug("msg=\"step failed\" err=\"%s\"", sqlite3_errmsg(h));
     return s->c->last_err;
 }
 
-int db_col_count(db_stmt *s) { return sqlite3_column_count(s->st); }
-const char *db_col_name(db_stmt *s, int i) { return sqlite3_column_name(s->st, i); }
-enum db_type db_col_type(db_stmt *s, int i) {
-    switch (sqlite3_column_type(s->st, i)) {
+static int sq_col_count(db_stmt *s) { return sqlite3_column_count(ST(s)->st); }
+static const char *sq_col_name(db_stmt *s, int i) { return sqlite3_column_name(ST(s)->st, i); }
+static enum db_type sq_col_type(db_stmt *s, int i) {
+    switch (sqlite3_column_type(ST(s)->st, i)) {
     case SQLITE_INTEGER: return DBT_INT;
     case SQLITE_FLOAT: return DBT_REAL;
     case SQLITE_TEXT: return DBT_TEXT;
@@ -256,17 +176,17 @@ enum db_type db_col_type(db_stmt *s, int i) {
     default: return DBT_NULL;
     }
 }
-int64_t db_col_int(db_stmt *s, int i) { return sqlite3_column_int64(s->st, i); }
-double db_col_real(db_stmt *s, int i) { return sqlite3_column_double(s->st, i); }
-const char *db_col_text(db_stmt *s, int i) { return (const char *)sqlite3_column_text(s->st, i); }
-const void *db_col_blob(db_stmt *s, int i, int *len) {
-    const void *p = sqlite3_column_blob(s->st, i);
-    *len = sqlite3_column_bytes(s->st, i);
+static int64_t sq_col_int(db_stmt *s, int i) { return sqlite3_column_int64(ST(s)->st, i); }
+static double sq_col_real(db_stmt *s, int i) { return sqlite3_column_double(ST(s)->st, i); }
+static const char *sq_col_text(db_stmt *s, int i) { return (const char *)sqlite3_column_text(ST(s)->st, i); }
+static const void *sq_col_blob(db_stmt *s, int i, int *len) {
+    const void *p = sqlite3_column_blob(ST(s)->st, i);
+    *len = sqlite3_column_bytes(ST(s)->st, i);
     return p;
 }
 
-void db_done(db_stmt *s) {
-    if (!s) return;
+static void sq_done(db_stmt *ds) {
+    sq_stmt *s = ST(ds);
     sqlite3_reset(s->st);
     sqlite3_clear_bindings(s->st);
     s->in_use = 0;
@@ -276,66 +196,40 @@ void db_done(db_stmt *s) {
 /* One cached statement, run to completion: BEGIN / COMMIT / ROLLBACK on every request must not
  * be parsed again each time (sqlite3_exec would). */
 static int run_cached(db_conn *c, const char *sql) {
-    db_stmt *s = db_prepare(c, sql);
+    db_stmt *s = sq_prepare(c, sql);
     if (!s) return c->last_err ? c->last_err : DB_ERR;
-    int rc = db_step(s);
-    db_done(s);
+    int rc = sq_step(s);
+    sq_done(s);
     return rc == DB_DONE ? 0 : rc;
 }
 
-static int begin(db_conn *c, const char *sql) {
-    if (c->tx_depth++ > 0) return 0;
-    c->tx_failed = 0;
-    int rc = run_cached(c, sql);
-    if (rc) c->tx_depth = 0;
+static int sq_begin(db_conn *c, int write) {
+    int rc = run_cached(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    c->tx_open = rc == 0;
     return rc;
 }
-int db_begin_write(db_conn *c) { return begin(c, "BEGIN IMMEDIATE"); }
-int db_begin_read(db_conn *c) { return begin(c, "BEGIN"); }
 
-int db_commit(db_conn *c) {
-    if (c->tx_depth <= 0) return -1;
-    if (--c->tx_depth > 0) return c->tx_failed ? -1 : 0;
-    if (c->tx_failed) { run_cached(c, "ROLLBACK"); return -1; }
+static int sq_commit(db_conn *c) {
     int rc = run_cached(c, "COMMIT");
-    if (rc) sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+    if (rc) sqlite3_exec(SQ(c)->h, "ROLLBACK", NULL, NULL, NULL);
+    c->tx_open = 0;
     return rc;
 }
 
-void db_rollback(db_conn *c) {
-    if (c->tx_depth <= 0) return;
-    if (--c->tx_depth > 0) { c->tx_failed = 1; return; }
-    if (run_cached(c, "ROLLBACK") != 0) sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+static void sq_rollback(db_conn *c) {
+    if (run_cached(c, "ROLLBACK") != 0) sqlite3_exec(SQ(c)->h, "ROLLBACK", NULL, NULL, NULL);
+    c->tx_open = 0;
 }
 
-int db_in_transaction(const db_conn *c) { return c->tx_depth > 0; }
-int db_changes(db_conn *c) { return sqlite3_changes(c->h); }
-int64_t db_last_insert_id(db_conn *c) { return sqlite3_last_insert_rowid(c->h); }
-const char *db_errmsg(db_conn *c) { return sqlite3_errmsg(c->h); }
-int db_errcode(db_conn *c) { return c->last_err; }
+static int sq_changes(db_conn *c) { return sqlite3_changes(SQ(c)->h); }
+static int64_t sq_last_insert_id(db_conn *c) { return sqlite3_last_insert_rowid(SQ(c)->h); }
+static const char *sq_errmsg(db_conn *c) { return sqlite3_errmsg(SQ(c)->h); }
 
-int db_query_int(db_conn *c, const char *sql, int64_t *out, const char *fmt, ...) {
-    db_stmt *s = db_prepare(c, sql);
-    if (!s) return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    for (int i = 0; fmt && fmt[i]; i++) {
-        if (fmt[i] == 'i') db_bind_int(s, i + 1, va_arg(ap, int64_t));
-        else db_bind_text(s, i + 1, va_arg(ap, const char *), -1);
-    }
-    va_end(ap);
-    int rc = db_step(s);
-    if (rc == DB_ROW) { *out = db_col_int(s, 0); rc = 0; }
-    else if (rc == DB_DONE) rc = 1;        /* no row */
-    db_done(s);
-    return rc;
-}
-
-int db_backup(db_conn *c, const char *path) {
+static int sq_backup(db_conn *c, const char *path) {
     sqlite3 *dst = NULL;
     int rc = sqlite3_open(path, &dst);
     if (rc == SQLITE_OK) {
-        sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->h, "main");
+        sqlite3_backup *b = sqlite3_backup_init(dst, "main", SQ(c)->h, "main");
         if (b) {
             do { rc = sqlite3_backup_step(b, 256); if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20); }
             while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
@@ -347,30 +241,38 @@ int db_backup(db_conn *c, const char *path) {
     return rc == SQLITE_OK || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int db_schema_objects(db_conn *c, const char *kind, const char *table, arena *a, struct db_schema_obj **out, int *n) {
-    *out = NULL;
-    *n = 0;
+static int sq_schema_objects(db_conn *c, const char *kind, const char *table, arena *a, struct db_schema_obj **out, int *n) {
     /* sql is NULL for the automatic indexes of constraints */
-    db_stmt *s = db_prepare(c, "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY name");
+    db_stmt *s = sq_prepare(c, "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY name");
     if (!s) return -1;
-    db_bind_text(s, 1, kind, -1);
-    db_bind_text(s, 2, table, -1);
-    int rc, cap = 0;
-    while ((rc = db_step(s)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct db_schema_obj *o = arena_alloc(a, sizeof *o * (size_t)cap);
-            if (*n) memcpy(o, *out, sizeof *o * (size_t)*n);
-            *out = o;
-        }
-        (*out)[*n].name = arena_strdup(a, db_col_text(s, 0));
-        (*out)[*n].sql = arena_strdup(a, db_col_text(s, 1));
-        (*n)++;
-    }
-    db_done(s);
-    return rc == DB_DONE ? 0 : rc;
+    sq_bind_text(s, 1, kind, -1, 1);
+    sq_bind_text(s, 2, table, -1, 1);
+    return db_collect_schema_objects(s, a, out, n);
 }
 
-int db_bulk_mode(db_conn *c, int on) {
-    return db_exec(c, on ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL");
+static int sq_bulk_mode(db_conn *c, int on) {
+    return sq_exec(c, on ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL");
 }
+
+/* One writer at a time (BEGIN IMMEDIATE) already gives a write transaction the whole database. */
+static int sq_lock(db_conn *c, const char *name) { (void)c; (void)name; return 0; }
+static int sq_ids_sync(db_conn *c, const char *table) { (void)c; (void)table; return 0; }
+/* A failed statement undoes only itself; the transaction goes on without a savepoint. */
+static int sq_savepoint(db_conn *c, int op) { (void)c; (void)op; return 0; }
+
+const struct db_ops db_sqlite_ops = {
+    .name = "sqlite",
+    .db_init = sq_db_init, .db_free = sq_db_free,
+    .conn_open = sq_conn_open, .conn_close = sq_conn_close, .conn_check = sq_conn_check,
+    .exec = sq_exec, .prepare = sq_prepare,
+    .bind_int = sq_bind_int, .bind_real = sq_bind_real, .bind_text = sq_bind_text, .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step, .col_count = sq_col_count, .col_name = sq_col_name, .col_type = sq_col_type,
+    .col_int = sq_col_int, .col_real = sq_col_real, .col_text = sq_col_text, .col_blob = sq_col_blob,
+    .done = sq_done,
+    .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
+    .changes = sq_changes, .last_insert_id = sq_last_insert_id, .errmsg = sq_errmsg,
+    .backup = sq_backup, .schema_objects = sq_schema_objects, .bulk_mode = sq_bulk_mode,
+    .lock = sq_lock, .lock_table = sq_lock, .ids_sync = sq_ids_sync, .savepoint = sq_savepoint,
+    .private_schema_changes = 1,
+};

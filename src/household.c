@@ -273,11 +273,13 @@ int household_person_left(struct write_ctx *w, int64_t person_id, const char *da
     rc = db_step(s);
     db_done(s);
     if (rc != DB_DONE) return rc;
+    /* every write before the audit entry: the entry's lock is held to commit, and a write after
+     * it could wait on a writer that waits for that lock (two servers on PostgreSQL) */
+    if ((rc = refresh_household(r, hh))) return rc;
     json_t *detail = json_pack("{s:{s:s,s:s}}", "diff", "end_date", date, "end_reason", status);
     rc = audit_log(r, "update", "household_members", mid, mpath, "离户", detail);
     json_decref(detail);
-    if (rc) return rc;
-    return refresh_household(r, hh);
+    return rc;
 }
 
 /* POST /api/v1/households/{id}/change_head {"person_id", "former_head_relation"} */

@@ -130,7 +130,15 @@ static int group_flush(struct import_writer *w, struct group *g) {
         cols[i] = &g->rows[i]->cols;
         ids[i] = w->bulk ? g->ids[i] : w->next_id + i;
     }
+    /* the transaction must survive a duplicate here (PostgreSQL aborts it unless a savepoint
+     * catches the failure); bulk mode checks uniqueness itself, so a failure there is final */
+    int guard = !w->bulk;
+    if (guard && (rc = db_savepoint(r->dbc))) return rc;
     rc = record_insert_rows(r, res, cols, n, ids, &g->ic, NULL);
+    if (guard) {
+        int sp = db_savepoint_end(r->dbc, rc != 0);
+        if (!rc) rc = sp;
+    }
     if (rc == 0) {
         if (!w->bulk) w->next_id += n, w->run->ok_rows += n;
         for (int i = 0; i < n && !rc; i++) rc = row_written(w, g->rows[i], ids[i]);
@@ -141,7 +149,10 @@ static int group_flush(struct import_writer *w, struct group *g) {
     for (int i = 0; i < n; i++) {
         const struct prow *pr = g->rows[i];
         int64_t id = w->next_id;
+        if ((rc = db_savepoint(r->dbc))) return rc;
         rc = record_insert_rows(r, res, &cols[i], 1, &id, &g->ic, NULL);
+        int sp = db_savepoint_end(r->dbc, rc != 0);
+        if (!rc) rc = sp;
         if (rc == DB_ERR_UNIQUE && pr->du.f) {
             int64_t existing = 0;
             int taken = taken_by(w, pr, &existing);
@@ -254,6 +265,8 @@ static int maybe_bulk(struct import_writer *w) {
 static int writer_finish(struct import_writer *w) {
     int rc = groups_flush(w);
     if (!rc) rc = tags_flush(w);
+    /* the rows took their ids from the file's order, not from the table's generator */
+    if (!rc) rc = db_ids_sync(w->run->r->dbc, w->run->res->table);
     if (rc || !w->bulk) return rc;
     /* nothing written can stay: the rollback puts the indexes back (import_bulk_free makes it certain) */
     if (w->unwritten) return 0;
@@ -269,6 +282,8 @@ int import_writer_batch_end(struct import_writer *w, int last) {
 struct import_writer *import_writer_new(struct import_run *run, int ntags) {
     req *r = run->r;
     int64_t max_id = 0;
+    /* no other writer may take an id above max_id before this import commits (another server) */
+    if (db_lock_table(r->dbc, run->res->table) != 0) return NULL;
     if (db_query_int(r->dbc, arena_printf(&r->a, "SELECT max(id) FROM %s", run->res->table), &max_id, NULL) < 0) return NULL;
     struct import_writer *w = calloc(1, sizeof *w);
     if (!w) return NULL;
@@ -279,6 +294,9 @@ struct import_writer *import_writer_new(struct import_run *run, int ntags) {
     for (int i = 0; i < NGROUPS; i++) arena_init(&w->g[i].ic.a);
     w->next_id = max_id + 1;
     w->bulk_after = max_id > BULK_MIN_ROWS ? max_id : BULK_MIN_ROWS;
+    /* where dropping an index would lock every reader of the table out until the import ends
+     * (PostgreSQL), the import keeps its indexes */
+    if (!db_private_schema_changes(r->dbc)) w->bulk_after = INT64_MAX;
     return w;
 }
 

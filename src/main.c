@@ -36,9 +36,11 @@ static const char *usage_main =
     "  backup    在线备份 / online backup:  backup FILE\n"
     "  plan      上门服务排班求解 / visit routing solver (VRPTW)\n"
     "\n"
-    "Common options: --db URL (sqlite:PATH; default sqlite:shequ.db or $SHEQU_DB), --config FILE.\n"
+    "Common options: --db URL (sqlite:PATH, default sqlite:shequ.db or $SHEQU_DB; or\n"
+    "postgresql://USER@HOST:PORT/DBNAME, libpq's URI form), --config FILE.\n"
     "The encryption key for ID numbers and phones is secret_key in the config, $SHEQU_SECRET_KEY, or\n"
-    "the file PATH.key beside an SQLite database (created on first use; back it up with the database).\n";
+    "the file key_file; by default PATH.key beside an SQLite database (created on first use; back it\n"
+    "up with the database). A PostgreSQL database needs one of the first three.\n";
 
 struct common { struct config cfg; const char *config_file; };
 
@@ -58,11 +60,27 @@ static int common_opt(struct common *cm, int c, const char *arg, struct config *
 
 static int open_db(struct config *cfg, int pool, db **out, int need_key) {
     log_level = !strcmp(cfg->log_level, "debug") ? LOG_DEBUG : !strcmp(cfg->log_level, "warn") ? LOG_WARN : LOG_INFO;
-    if (db_open(cfg->db, pool, out) != 0) { fprintf(stderr, "shequ: cannot open database %s\n", cfg->db); return -1; }
+    if (db_open(cfg->db, pool, out) != 0) {
+        /* a URL's password stays out of the message: scheme://user:***@host/... */
+        char shown[sizeof cfg->db];
+        snprintf(shown, sizeof shown, "%s", cfg->db);
+        char *at = strchr(shown, '@'), *scheme = strstr(shown, "://"), *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+        if (at && colon && colon < at) snprintf(colon, sizeof shown - (size_t)(colon - shown), ":***%s", cfg->db + (at - shown));
+        fprintf(stderr, "shequ: cannot open database %s\n", shown);
+        return -1;
+    }
     if (need_key) {
         char keyfile[600];
         if (*cfg->key_file) snprintf(keyfile, sizeof keyfile, "%s", cfg->key_file);
-        else snprintf(keyfile, sizeof keyfile, "%s.key", db_url_path(*out));
+        else if (db_url_path(*out)) snprintf(keyfile, sizeof keyfile, "%s.key", db_url_path(*out));
+        else if (!*cfg->secret_key) {
+            /* a database server has no file to keep the key beside, and every server needs the same one */
+            fprintf(stderr, "shequ: a PostgreSQL database needs the encryption key from the configuration: "
+                            "secret_key, $SHEQU_SECRET_KEY or key_file (64 hex digits, the same on every server)\n");
+            db_close(*out);
+            return -1;
+        }
+        else keyfile[0] = 0;
         if (crypto_setup(*cfg->secret_key ? cfg->secret_key : NULL, keyfile) != 0) {
             fprintf(stderr, "shequ: no usable encryption key (secret_key, $SHEQU_SECRET_KEY or %s)\n", keyfile);
             db_close(*out);
@@ -502,7 +520,8 @@ static int cmd_audit(int argc, char **argv) {
 }
 
 static int cmd_backup(int argc, char **argv) {
-    static const char *help = "Usage: shequ backup FILE [--db URL]\nCopies the live database to FILE while the server keeps running (SQLite online backup).\nBack up the key file (PATH.key) too.\n";
+    static const char *help = "Usage: shequ backup FILE [--db URL]\nCopies the live database to FILE while the server keeps running: SQLite's online backup, or for\n"
+                              "PostgreSQL a pg_dump archive (custom format; restore with pg_restore). Back up the key too.\n";
     struct common cm = {0};
     int ex = parse_common_only(argc, argv, help, &cm);
     if (ex >= 0) return ex;

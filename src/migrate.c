@@ -79,17 +79,37 @@ static int seed_divisions(db_conn *c, const char *now) {
     return 0;
 }
 
+/* The migrations written for the connection's engine. */
+static const struct migration *migrations_for(db_conn *c, int *n) {
+    static const struct { const char *engine; const struct migration *m; const int *n; } sets[] = {
+        {"sqlite", migrations_sqlite, &migrations_sqlite_count},
+        {"postgresql", migrations_pg, &migrations_pg_count},
+    };
+    const char *engine = db_connection_engine(c);
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        if (!strcmp(sets[i].engine, engine)) { *n = *sets[i].n; return sets[i].m; }
+    *n = 0;
+    return NULL;
+}
+
+/* One transaction for all of it, under a lock every server shares: two servers started at once
+ * on one PostgreSQL database migrate it once, and a failed migration leaves nothing behind. */
 int migrate_run(db_conn *c, int verbose) {
-    int rc = db_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-    if (rc) return rc;
+    int n = 0;
+    const struct migration *set = migrations_for(c, &n);
+    if (!set) return -1;
     char now[32];
     now_utc_iso(now);
-    for (int i = 0; i < migrations_count; i++) {
-        const struct migration *m = &migrations[i];
+    int rc = db_begin_write(c);
+    if (rc) return rc;
+    if ((rc = db_lock(c, "shequ.migrate")) ||
+        (rc = db_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")))
+        goto fail;
+    for (int i = 0; i < n; i++) {
+        const struct migration *m = &set[i];
         int64_t done = 0;
-        if (db_query_int(c, "SELECT count(*) FROM schema_migrations WHERE version = ?", &done, "i", (int64_t)m->version) < 0) return -1;
+        if (db_query_int(c, "SELECT count(*) FROM schema_migrations WHERE version = ?", &done, "i", (int64_t)m->version) < 0) { rc = -1; goto fail; }
         if (done) continue;
-        if ((rc = db_begin_write(c))) return rc;
         rc = db_exec(c, m->sql);
         if (!rc) {
             db_stmt *s = db_prepare(c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
@@ -102,11 +122,12 @@ int migrate_run(db_conn *c, int verbose) {
                 db_done(s);
             }
         }
-        if (rc) { db_rollback(c); log_error("msg=\"migration failed\" version=%d name=%s", m->version, m->name); return rc; }
-        if ((rc = db_commit(c))) return rc;
+        if (rc) { log_error("msg=\"migration failed\" version=%d name=%s", m->version, m->name); goto fail; }
         if (verbose) log_info("msg=\"migration applied\" version=%d name=%s", m->version, m->name);
     }
-    if ((rc = db_begin_write(c))) return rc;
-    if ((rc = dict_seed(c)) || (rc = seed_roles(c, now)) || (rc = seed_divisions(c, now))) { db_rollback(c); return rc; }
+    if ((rc = dict_seed(c)) || (rc = seed_roles(c, now)) || (rc = seed_divisions(c, now))) goto fail;
     return db_commit(c);
+fail:
+    db_rollback(c);
+    return rc ? rc : -1;
 }

@@ -162,6 +162,10 @@ const char *resource_select_cols(const struct resource *res, arena *a);
 
 /* validation (validate.c) */
 int validate_record(struct write_ctx *w);          /* fills w->cols, w->after, w->errors */
+/* After a write failed on a unique index (another server's transaction took the value between
+ * validation and the write): checks the unique fields again, now seeing that commit, and notes
+ * the duplicate as validation does. 1 if one was found, 0 if not, <0 on a storage error. */
+int validate_unique_again(struct write_ctx *w);
 void write_error(struct write_ctx *w, const char *field, const char *code, const char *zh, const char *en);
 int respond_validation(req *r, json_t *errors, json_t *codes);
 int date_valid(const char *s);                     /* YYYY-MM-DD, a real date */

@@ -514,6 +514,24 @@ static int is_system_key(const char *k) {
     return k[0] == '_';
 }
 
+int validate_unique_again(struct write_ctx *w) {
+    req *r = w->r;
+    for (int i = 0; i < w->res->nfields; i++) {
+        const struct field *f = &w->res->fields[i];
+        if (!(f->flags & F_UNIQUE)) continue;
+        const char *col = field_column(f);
+        if (f->type == FT_ID_NUMBER || f->type == FT_PHONE) col = col_suffix(r, col, "_hash");
+        for (int k = 0; k < w->cols->n; k++) {
+            if (strcmp(w->cols->v[k].col, col) != 0 || w->cols->v[k].v.k == SV_NULL) continue;
+            int64_t existing = 0;
+            int taken = unique_taken_in(r, w->res, w->id, col, w->cols->v[k].v, &existing);
+            if (taken < 0) return taken;
+            if (taken) { note_duplicate(w, f, existing); return 1; }
+        }
+    }
+    return 0;
+}
+
 int validate_record(struct write_ctx *w) {
     const struct resource *res = w->res;
     req *r = w->r;

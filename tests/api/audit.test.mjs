@@ -3,7 +3,7 @@
 // and names the first entry that was altered or removed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, loginAs, freshId, run, backupDb, sqlite, stopAndCollect } from './lib.mjs';
+import { startServer, loginAs, freshId, run, copyDb, sql, stopAndCollect } from './lib.mjs';
 
 let srv, cw, auditor, admin;
 let grid;
@@ -122,38 +122,37 @@ test('`shequ audit verify` on the live database exits 0 and says intact', async 
 });
 
 test('an edited entry breaks the chain: verify exits 3 and names that entry', async () => {
-  const copy = backupDb(srv, 'tampered-edit.db');
-  const url = `sqlite:${copy}`;
+  const url = copyDb(srv, 'tampered-edit.db');
   assert.equal(run(['audit', 'verify', '--db', url]).code, 0, 'the copy verifies before tampering');
-  sqlite(copy, "UPDATE audit_log SET summary = 'x' WHERE id = 3");
+  sql(url, "UPDATE audit_log SET summary = 'x' WHERE id = 3");
   const r = run(['audit', 'verify', '--db', url]);
   assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.match(r.stdout, /BROKEN at entry 3\b/);
 });
 
 test('a recomputed entry does not hide an edit: the next entry no longer follows it', async () => {
-  const copy = backupDb(srv, 'tampered-rehash.db');
+  const copy = copyDb(srv, 'tampered-rehash.db');
   // change entry 2 and also its stored hash: entry 3's prev_hash still names the old one
-  sqlite(copy, "UPDATE audit_log SET hash = 'ffff' || substr(hash, 5), summary = 'y' WHERE id = 2");
-  const r = run(['audit', 'verify', '--db', `sqlite:${copy}`]);
+  sql(copy, "UPDATE audit_log SET hash = 'ffff' || substr(hash, 5), summary = 'y' WHERE id = 2");
+  const r = run(['audit', 'verify', '--db', copy]);
   assert.equal(r.code, 3);
   assert.match(r.stdout, /BROKEN at entry 2\b/);
 });
 
 test('a deleted last entry is detected: verify exits 3 and names it', async () => {
-  const copy = backupDb(srv, 'tampered-tail.db');
-  const last = Number(sqlite(copy, 'SELECT max(id) FROM audit_log'));
+  const copy = copyDb(srv, 'tampered-tail.db');
+  const last = Number(sql(copy, 'SELECT max(id) FROM audit_log'));
   assert.ok(last > 3);
-  sqlite(copy, `DELETE FROM audit_log WHERE id = ${last}`);
-  const r = run(['audit', 'verify', '--db', `sqlite:${copy}`]);
+  sql(copy, `DELETE FROM audit_log WHERE id = ${last}`);
+  const r = run(['audit', 'verify', '--db', copy]);
   assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`BROKEN at entry ${last}\\b`));
 });
 
 test('a deleted entry in the middle is detected as missing', async () => {
-  const copy = backupDb(srv, 'tampered-middle.db');
-  sqlite(copy, 'DELETE FROM audit_log WHERE id = 5');
-  const r = run(['audit', 'verify', '--db', `sqlite:${copy}`]);
+  const copy = copyDb(srv, 'tampered-middle.db');
+  sql(copy, 'DELETE FROM audit_log WHERE id = 5');
+  const r = run(['audit', 'verify', '--db', copy]);
   assert.equal(r.code, 3);
   assert.match(r.stdout, /BROKEN at entry 5\b/);
   assert.match(r.stdout, /missing/);

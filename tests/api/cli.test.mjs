@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, run, Client, freshId, sqlite } from './lib.mjs';
+import { startServer, run, Client, freshId, sql, copyDb } from './lib.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -30,7 +30,7 @@ test('migrate is idempotent on a live database', () => {
 });
 
 test('user add creates an account that can sign in; bad roles and weak passwords are refused', async () => {
-  const street = sqlite(srv.db.replace('sqlite:', ''), "SELECT code FROM org_units WHERE level='street' AND code LIKE '410105%' ORDER BY code LIMIT 1").trim();
+  const street = sql(srv.db, "SELECT code FROM org_units WHERE level='street' AND code LIKE '410105%' ORDER BY code LIMIT 1").trim();
   const ok = run(['user', 'add', '--db', srv.db, '--username', 'cli_worker', '--name', '赵六', '--org', street,
     '--roles', 'street_admin', '--password', 'CliPass2026']);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
@@ -72,10 +72,10 @@ test('export writes CSV and XLSX; import --dry-run checks a file and stores noth
   assert.equal(readFileSync(xlsx).subarray(0, 4).toString('hex'), '504b0304');
   assert.equal(run(['export', 'persons', join(srv.dir, 'x.txt'), '--db', srv.db]).code, 2);
 
-  const grid = sqlite(srv.db.replace('sqlite:', ''), "SELECT code FROM org_units WHERE level='grid' LIMIT 1").trim();
+  const grid = sql(srv.db, "SELECT code FROM org_units WHERE level='grid' LIMIT 1").trim();
   const file = join(srv.dir, 'in.csv');
   writeFileSync(file, `姓名,证件号码,所属社区/网格\n钱七,${freshId()},${grid}\n孙八,123,${grid}\n`);
-  const before = sqlite(srv.db.replace('sqlite:', ''), 'SELECT count(*) FROM persons').trim();
+  const before = sql(srv.db, 'SELECT count(*) FROM persons').trim();
   const dry = run(['import', 'persons', file, '--db', srv.db, '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr);
   const out = JSON.parse(dry.stdout);
@@ -84,15 +84,16 @@ test('export writes CSV and XLSX; import --dry-run checks a file and stores noth
   assert.equal(out.data.rows[0].code, 'id_number_length');
   const real = run(['import', 'persons', file, '--db', srv.db]);
   assert.notEqual(real.code, 0);
-  assert.equal(sqlite(srv.db.replace('sqlite:', ''), 'SELECT count(*) FROM persons').trim(), before);
+  assert.equal(sql(srv.db, 'SELECT count(*) FROM persons').trim(), before);
 });
 
 test('backup copies the live database while the server runs, and the copy verifies', () => {
-  const copy = join(srv.dir, 'backup.db');
-  const r = run(['backup', copy, '--db', srv.db]);
+  const file = join(srv.dir, 'backup.db');
+  const r = run(['backup', file, '--db', srv.db]);
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(existsSync(copy));
-  const v = run(['audit', 'verify', '--db', `sqlite:${copy}`]);
+  assert.ok(existsSync(file));
+  const copy = copyDb(srv, 'backup-restored.db');          // the same, restored where it takes a restore
+  const v = run(['audit', 'verify', '--db', copy]);
   assert.equal(v.code, 0, v.stdout);
   assert.match(v.stdout, /intact/);
 });

@@ -5,7 +5,7 @@
 // counters, the cached lists and the uniqueness checks are as if each row had been inserted alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, loginAs, freshId, backupDb, sqlite, stopAndCollect } from './lib.mjs';
+import { startServer, loginAs, freshId, copyDb, sql, schemaOf, ENGINE, stopAndCollect } from './lib.mjs';
 
 let srv, cw, grid, gridCode, snap = 0;
 
@@ -35,16 +35,16 @@ function rows(n, from, female = false) {
   return out;
 }
 
-/* What a copy of the live database says (shequ backup, then the sqlite3 shell). */
+/* What a copy of the live database says (shequ backup, then the engine's own shell). */
 function inspect() {
-  const file = backupDb(srv, `inspect-${snap++}.db`);
+  const db = copyDb(srv, `inspect-${snap++}.db`);
   return {
-    schema: sqlite(file, "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE tbl_name IN ('persons', 'record_tags') ORDER BY name"),
-    counters: Object.fromEntries(sqlite(file, "SELECT tbl, n FROM change_counters WHERE tbl IN ('persons', 'record_tags')")
+    schema: schemaOf(db, ['persons', 'record_tags']),
+    counters: Object.fromEntries(sql(db, "SELECT tbl, n FROM change_counters WHERE tbl IN ('persons', 'record_tags')")
       .split('\n').map((l) => l.split('|')).map(([t, n]) => [t, Number(n)])),
-    persons: Number(sqlite(file, 'SELECT count(*) FROM persons')),
-    audit: Number(sqlite(file, 'SELECT count(*) FROM audit_log')),
-    tags: Number(sqlite(file, 'SELECT count(*) FROM record_tags')),
+    persons: Number(sql(db, 'SELECT count(*) FROM persons')),
+    audit: Number(sql(db, 'SELECT count(*) FROM audit_log')),
+    tags: Number(sql(db, 'SELECT count(*) FROM record_tags')),
   };
 }
 
@@ -107,8 +107,14 @@ test('a large valid file imports every row; lists, counts, search and uniqueness
   assert.equal(now.audit, was.audit + 1, 'one summary entry for the whole import');
   const tagRows = data.reduce((n, d) => n + (d[4] ? d[4].split('、').length : 0), 0);
   assert.equal(now.tags, was.tags + tagRows);
-  assert.equal(now.counters.persons, was.counters.persons + ROWS, 'the counter moved as the triggers would have');
-  assert.equal(now.counters.record_tags, was.counters.record_tags + tagRows);
+  if (ENGINE === 'sqlite') {
+    assert.equal(now.counters.persons, was.counters.persons + ROWS, 'the counter moved as the triggers would have');
+    assert.equal(now.counters.record_tags, was.counters.record_tags + tagRows);
+  } else {
+    // PostgreSQL moves a counter once per transaction that changed the table (migration pg/0002)
+    assert.ok(now.counters.persons > was.counters.persons, 'the persons counter moved');
+    assert.ok(now.counters.record_tags > was.counters.record_tags, 'the record_tags counter moved');
+  }
 
   // rows from the end of the file: found through the rebuilt hash indexes, in file order
   const k = ROWS - 2;                                 // tagged 党员、退役军人

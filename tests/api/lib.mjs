@@ -1,6 +1,12 @@
 // Test harness: a real `shequ serve` on 127.0.0.1 with a fresh demo database per test file,
 // and a small client that keeps the session cookie and sends the CSRF header.
+//
+// The engine: an SQLite file in a temporary directory, or, when SHEQU_TEST_PG holds the URL of a
+// PostgreSQL database to connect to for administration (make test-pg sets it), a new database
+// created for each server and dropped afterwards. Tests that reach into the database itself use
+// sql(), copyDb() and schemaOf() below, which speak to either engine.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +15,34 @@ import net from 'node:net';
 export const BIN = process.env.SHEQU_BIN || new URL('../../build/release/shequ', import.meta.url).pathname;
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const PASSWORD = 'Test2026pass';
+const PG_ADMIN = process.env.SHEQU_TEST_PG || '';
+export const ENGINE = PG_ADMIN ? 'postgresql' : 'sqlite';
+// A PostgreSQL database has no file to keep its key beside: every command of a run gets this one.
+if (PG_ADMIN && !process.env.SHEQU_SECRET_KEY) process.env.SHEQU_SECRET_KEY = randomBytes(32).toString('hex');
+
+function psql(url, sqlText) {
+  const r = spawnSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sqlText], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/* The URL of database `name` on the test PostgreSQL. */
+function pgUrl(name) {
+  const u = new URL(PG_ADMIN);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+let pgSeq = 0;
+function pgCreate() {
+  const name = `shequ_t${process.pid}_${++pgSeq}_${randomBytes(3).toString('hex')}`;
+  psql(PG_ADMIN, `CREATE DATABASE ${name}`);
+  return pgUrl(name);
+}
+function pgDrop(url) {
+  const name = new URL(url).pathname.slice(1);
+  psql(PG_ADMIN, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -23,12 +57,16 @@ export function run(args, opts = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/* Starts a server on a new demo database of `scale` residents. */
-export async function startServer({ scale = 2000, extraArgs = [] } = {}) {
+/* Starts a server on a new demo database of `scale` residents, or, given `db` (another server's
+ * srv.db), a second server on that same database, which it leaves to its first server. */
+export async function startServer({ scale = 2000, extraArgs = [], db: shared = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'shequ-test-'));
-  const db = `sqlite:${join(dir, 'test.db')}`;
-  const demo = run(['demo', '--db', db, '--password', PASSWORD, '--scale', String(scale)]);
-  if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
+  const db = shared || (PG_ADMIN ? pgCreate() : `sqlite:${join(dir, 'test.db')}`);
+  const databases = PG_ADMIN && !shared ? [db] : [];
+  if (!shared) {
+    const demo = run(['demo', '--db', db, '--password', PASSWORD, '--scale', String(scale)]);
+    if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
+  }
   const port = await freePort();
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', join(ROOT, 'build', 'web'), ...extraArgs],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SHEQU_QUIET_ACCESS: '1' } });
@@ -40,7 +78,7 @@ export async function startServer({ scale = 2000, extraArgs = [] } = {}) {
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    base, db, dir, proc,
+    base, db, dir, proc, databases,
     log: () => log,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
@@ -49,6 +87,7 @@ export async function startServer({ scale = 2000, extraArgs = [] } = {}) {
         await done;
       }
       rmSync(dir, { recursive: true, force: true });
+      for (const d of databases) pgDrop(d);
     },
   };
 }
@@ -163,6 +202,34 @@ export function sqlite(file, sql) {
   const r = spawnSync('sqlite3', [file, sql], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+/* Runs SQL on a database given by its --db URL, through the engine's own shell (sqlite3 or
+ * psql); the rows come back one a line, columns separated by '|'. */
+export function sql(db, text) {
+  return db.startsWith('sqlite:') ? sqlite(db.slice(7), text) : psql(db, text);
+}
+
+/* A copy of the server's live database to tamper with or inspect, as a --db URL: `shequ backup`
+ * while the server runs, then for PostgreSQL its archive restored into a new database. */
+export function copyDb(srv, name) {
+  const file = backupDb(srv, name);
+  if (!PG_ADMIN) return `sqlite:${file}`;
+  const url = pgCreate();
+  srv.databases.push(url);
+  const r = spawnSync('pg_restore', ['--no-owner', '--exit-on-error', '-d', url, file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pg_restore failed: ${r.stderr}`);
+  return url;
+}
+
+/* The indexes and triggers of some tables with the statements that make them, one a line. */
+export function schemaOf(db, tables) {
+  const list = tables.map((t) => `'${t}'`).join(', ');
+  if (db.startsWith('sqlite:'))
+    return sql(db, `SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE tbl_name IN (${list}) ORDER BY name`);
+  return sql(db, `SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes WHERE tablename IN (${list})
+    UNION ALL SELECT 'trigger ' || tgname || ': ' || pg_get_triggerdef(oid) FROM pg_trigger
+    WHERE tgrelid IN (SELECT oid FROM pg_class WHERE relname IN (${list})) AND NOT tgisinternal ORDER BY 1`);
 }
 
 /* Stops the server and answers its exit code and log: a test can then assert the shutdown was

@@ -1,0 +1,84 @@
+/* db_impl.h: what a storage engine provides to db.c. db.c owns what every engine shares (the
+ * pool of connections with one kept per server thread, nested transactions, one-shot queries,
+ * choosing the engine by URL); an engine (db_sqlite.c, db_pg.c) owns its connections and
+ * statements. Nothing outside the db_*.c files includes this. */
+#ifndef SHEQU_DB_IMPL_H
+#define SHEQU_DB_IMPL_H
+#include "db.h"
+#include <pthread.h>
+
+struct db_ops;
+
+/* An engine's connection begins with this; the engine allocates it (conn_open) and frees it. */
+struct db_conn {
+    const struct db_ops *ops;
+    db *d;
+    int tx_depth;               /* nested db_begin_* calls */
+    int tx_open;                /* the engine's transaction is open (a read may not need one) */
+    int tx_failed;              /* an inner level rolled back: the outermost commit must not */
+    int last_err;
+    int busy;                   /* handed out by db_acquire */
+    int owned;                  /* bound to one thread for good (a server worker) */
+};
+
+/* An engine's statement begins with this. */
+struct db_stmt { db_conn *c; };
+
+struct db {
+    const struct db_ops *ops;
+    char *url;                  /* as given */
+    const char *path;           /* the file of an SQLite database; NULL for a server */
+    int n;
+    db_conn **conns;
+    void *engine;               /* the engine's shared state */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+struct db_ops {
+    const char *name;
+    int (*db_init)(db *d, const char *spec);          /* spec: the URL less "sqlite:" (SQLite) or whole */
+    void (*db_free)(db *d);
+    db_conn *(*conn_open)(db *d);                      /* NULL on failure (logged) */
+    void (*conn_close)(db_conn *c);
+    void (*conn_check)(db_conn *c);                    /* between requests: reconnect if dropped */
+    int (*exec)(db_conn *c, const char *sql);
+    db_stmt *(*prepare)(db_conn *c, const char *sql);
+    int (*bind_int)(db_stmt *s, int idx, int64_t v);
+    int (*bind_real)(db_stmt *s, int idx, double v);
+    int (*bind_text)(db_stmt *s, int idx, const char *v, int len, int copy);
+    int (*bind_blob)(db_stmt *s, int idx, const void *v, int len, int copy);
+    int (*bind_null)(db_stmt *s, int idx);
+    int (*step)(db_stmt *s);
+    int (*col_count)(db_stmt *s);
+    const char *(*col_name)(db_stmt *s, int i);
+    enum db_type (*col_type)(db_stmt *s, int i);
+    int64_t (*col_int)(db_stmt *s, int i);
+    double (*col_real)(db_stmt *s, int i);
+    const char *(*col_text)(db_stmt *s, int i);
+    const void *(*col_blob)(db_stmt *s, int i, int *len);
+    void (*done)(db_stmt *s);
+    int (*begin)(db_conn *c, int write);               /* the engine's BEGIN */
+    int (*commit)(db_conn *c);                         /* COMMIT; on failure the transaction is over */
+    void (*rollback)(db_conn *c);
+    int (*changes)(db_conn *c);
+    int64_t (*last_insert_id)(db_conn *c);
+    const char *(*errmsg)(db_conn *c);
+    int (*backup)(db_conn *c, const char *path);
+    int (*schema_objects)(db_conn *c, const char *kind, const char *table, arena *a, struct db_schema_obj **out, int *n);
+    int (*bulk_mode)(db_conn *c, int on);
+    int (*lock)(db_conn *c, const char *name);
+    int (*lock_table)(db_conn *c, const char *table);
+    int (*ids_sync)(db_conn *c, const char *table);
+    int (*savepoint)(db_conn *c, int op);
+    int private_schema_changes;
+};
+
+extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_pg_ops;
+
+/* For the engines: collects (name, sql) rows of a statement into db_schema_objects' answer. */
+int db_collect_schema_objects(db_stmt *s, arena *a, struct db_schema_obj **out, int *n);
+uint64_t db_hash_str(const char *s);
+
+#endif
