@@ -197,7 +197,8 @@ export function backupDb(srv, name) {
   return dest;
 }
 
-/* Runs the sqlite3 command-line shell on a database file. */
+/* Runs the sqlite3 command-line shell on a database file. SQLite only: a test that must also pass
+ * under make test-pg reaches the database through sql(srv.db, ...) below. */
 export function sqlite(file, sql) {
   const r = spawnSync('sqlite3', [file, sql], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
