@@ -1,0 +1,324 @@
+// The authorization matrix: every route of the API (GET /api/v1/meta/routes) × every built-in role
+// and an anonymous caller × a target inside the caller's scope and one just outside it
+// (authz_world.mjs), each with the status the API answers. Generic record routes ({res}) are run
+// for every declared kind. The expectations are written here, from the permission table below,
+// not read from the server: the test fails when a route or a record kind is added without its
+// entry, and when any cell answers otherwise. IDs travel in URLs, bodies (references), filters,
+// exports and imports; out of scope, each is a record that does not exist (404, an empty list,
+// an export of nobody, unknown_reference), never a 403 that would confirm it exists.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, freshId, loginAs, PASSWORD, Client, sqlite, stopAndCollect } from './lib.mjs';
+import { ROLES, buildWorld, makers, uniq } from './authz_world.mjs';
+
+/* ---------- the policy (docs: README "The API", ARCHITECTURE "Scope") ---------- */
+
+const READ_ALL = ['org_units.read', 'buildings.read', 'persons.read', 'households.read', 'household_members.read', 'dict_items.read', 'roles.read'];
+const WRITE_REGISTRY = ['buildings.write', 'persons.write', 'households.write', 'household_members.write'];
+const PERMS = {
+  district_admin: [...READ_ALL, ...WRITE_REGISTRY, 'org_units.write', 'users.read', 'users.write', 'dict_items.write',
+    'persons.unmask', 'audit.read', 'data.export', 'data.import'],
+  street_admin: [...READ_ALL, ...WRITE_REGISTRY, 'org_units.write', 'users.read', 'users.write', 'persons.unmask',
+    'audit.read', 'data.export', 'data.import'],
+  community_worker: [...READ_ALL, ...WRITE_REGISTRY, 'persons.unmask', 'data.export', 'data.import'],
+  grid_worker: [...READ_ALL, ...WRITE_REGISTRY],
+  auditor: [...READ_ALL, 'users.read', 'audit.read', 'data.export'],
+  anonymous: [],
+};
+const can = (who, perm) => PERMS[who].includes(perm);
+
+/* Every declared record kind: its permission prefix, whether rows are scoped, what it allows. */
+const KINDS = {
+  org_units: { scoped: true, create: true, update: true, del: true, imp: true },
+  buildings: { scoped: true, create: true, update: true, del: true, imp: true },
+  persons: { scoped: true, create: true, update: true, del: true, imp: true },
+  households: { scoped: true, create: true, update: true, del: true, imp: true },
+  household_members: { scoped: true, create: true, update: true, del: false, imp: false },
+  users: { scoped: true, create: true, update: true, del: true, imp: false },
+  roles: { scoped: false, create: false, update: false, del: false, imp: false },
+  dict_items: { scoped: false, globalRead: true, create: true, update: true, del: true, imp: true },
+  audit_log: { perm: 'audit', scoped: true, create: false, update: false, del: false, imp: false },
+};
+const WHO = [...ROLES, 'anonymous'];
+const ABSENT = 99999999;
+
+let srv, w, mk;
+before(async () => {
+  srv = await startServer();
+  w = await buildWorld(srv);
+  mk = makers(w);
+});
+after(async () => { await srv.stop(); });
+
+/* The target of a case: the in-scope record, the one just out of the caller's scope, or (kinds
+ * without scope) an id no record has. */
+const target = (who, kind, kase) => (kase === 'in' ? w.inRec[kind] : kase === 'absent' ? ABSENT : w.outRec[who][kind]);
+const outKase = (kind) => (KINDS[kind].scoped ? 'out' : 'absent');
+const outUnit = (who) => w.outRec[who]?.unit;
+const client = (who) => w.c[who];
+const readPerm = (kind) => `${KINDS[kind].perm || kind}.read`;
+const writePerm = (kind) => `${KINDS[kind].perm || kind}.write`;
+const canRead = (who, kind) => who !== 'anonymous' && (KINDS[kind].globalRead || can(who, readPerm(kind)));
+
+/* A case: who, which target, the request, the expected status, and what else must hold. */
+const kase = (who, which, call, status, check) => ({ who, which, call, status, check });
+const total = (n) => (r) => assert.equal(r.body.meta.total, n);
+const exported = (n) => (r) => assert.equal(r.headers.get('x-total-count'), String(n));
+const refused = (field) => (r) => assert.equal(r.body.error.field_codes[field], 'unknown_reference', JSON.stringify(r.body));
+
+/* For each kind and role: 'in' and the out (or absent) case; anonymous answers 401 everywhere. */
+function perKind(fn, kinds = Object.keys(KINDS)) {
+  const out = [];
+  for (const kind of kinds)
+    for (const who of WHO)
+      for (const which of ['in', outKase(kind)]) {
+        const c = fn(kind, who, which);
+        if (c) out.push({ ...c, kind });
+      }
+  return out;
+}
+
+/* A resident of the unit without a household: made by the district administrator, or (in the
+ * other district, which no role reaches) the one the command line made there. */
+const headIn = async (unit) => (unit === w.U.G_D2 ? w.outRec.district_admin.persons : (await mk.person(unit)).id);
+
+/* A unit's division code (units of the other district only the database shows). */
+const unitCode = async (id) => {
+  const r = await w.admin.get(`/api/v1/org_units/${id}`);
+  return r.status === 200 ? r.body.data.code : sqlite(srv.db.slice(7), `SELECT code FROM org_units WHERE id = ${id}`);
+};
+
+/* Create bodies: in scope, and naming a unit or record just out of the caller's scope. */
+async function createBody(kind, who, which) {
+  const out = which === 'out';
+  const unit = out ? outUnit(who) : w.U.G;
+  switch (kind) {
+    case 'persons': return [{ name: '矩阵', id_number: freshId({ from: '1964-01-01' }), org_id: unit }, 'org_id'];
+    case 'buildings': return [{ name: uniq('矩阵楼'), kind: 'residential', org_id: unit }, 'org_id'];
+    case 'households': return [{ org_id: unit, head_person_id: await headIn(unit), kind: 'family' }, 'org_id'];
+    case 'household_members': {
+      const p = await headIn(out ? unit : w.U.G);
+      return [{ household_id: target(who, 'households', which), person_id: p, relation: 'child', start_date: '2020-01-01' }, 'household_id'];
+    }
+    case 'org_units': {
+      const parent = out ? w.outRec[who].parent : w.U.C;
+      const code = await unitCode(parent);
+      return [{ name: uniq('矩阵网格'), level: 'grid', parent_id: parent, code: `${code}${String(900 + (Math.random() * 99 | 0))}` }, 'parent_id'];
+    }
+    case 'users': return [{ username: uniq('m'), password: 'Matrix2026pw', name: '矩阵用户', org_id: unit, roles: ['grid_worker'] }, 'org_id'];
+    case 'dict_items': return [{ dict: 'person_tag', code: uniq('m'), label_zh: '矩阵', label_en: 'Matrix' }, null];
+    default: return [{}, null];
+  }
+}
+
+/* A small change each kind accepts from whoever may write it. */
+const CHANGE = { persons: { note: '矩阵' }, buildings: { note: '矩阵' }, households: { note: '矩阵' }, household_members: { note: '矩阵' },
+  org_units: { note: '矩阵' }, users: { name: '矩阵改名' }, dict_items: { label_en: 'Matrix' }, roles: { name_en: 'x' }, audit_log: { summary: 'x' } };
+
+/* An import file of one row: in scope, or naming the unit (or head) just out of the caller's scope. */
+async function importFile(kind, who, which) {
+  const unit = which === 'out' ? outUnit(who) : w.U.G;
+  switch (kind) {
+    case 'persons': return `姓名,证件号码,所属社区/网格\n矩阵导入,${freshId({ from: '1965-01-01' })},${unit}\n`;
+    case 'buildings': return `楼宇名称,楼宇类型,所属网格\n${uniq('导入楼')},residential,${unit}\n`;
+    case 'households': return `所属社区/网格,户主,户别\n${unit},${await headIn(unit)},family\n`;
+    case 'org_units': {
+      const parent = which === 'out' ? w.outRec[who].parent : w.U.C;
+      const code = await unitCode(parent);
+      return `名称,层级,上级单位,区划/统计代码\n${uniq('导入网格')},grid,${parent},${code}${String(800 + (Math.random() * 99 | 0))}\n`;
+    }
+    case 'dict_items': return `字典,代码,中文名称,英文名称\nperson_tag,${uniq('i')},导入,Imported\n`;
+    default: return 'id\n1\n';
+  }
+}
+const IMPORT_FIELD = { persons: 'org_id', buildings: 'org_id', households: 'org_id', org_units: 'parent_id' };
+
+const CSV = { headers: { 'Content-Type': 'text/csv' } };
+
+function auditCases(path, holds) {
+  return WHO.flatMap((who) => ['in', 'out'].map((which) => kase(who, which,
+    () => client(who).get(`${path}?id=${target(who, 'audit_log', which)}`, { raw: path.includes('.') }),
+    who === 'anonymous' ? 401 : can(who, 'audit.read') ? 200 : 403,
+    can(who, 'audit.read') ? holds(which === 'in' ? 1 : 0) : null)));
+}
+
+/* ---------- the expectation table: one entry per route, keyed by method and pattern ---------- */
+
+const EXPECT = {
+  'GET /api/v1/health': () => WHO.map((who) => kase(who, 'in', () => client(who).get('/api/v1/health'), 200)),
+
+  'POST /api/v1/auth/login': () => ROLES.flatMap((who) => [
+    kase(who, 'in', () => new Client(srv.base).post('/api/v1/auth/login', { username: who, password: PASSWORD }), 200),
+    // "out": a wrong password is no way in
+    kase(who, 'out', () => new Client(srv.base).post('/api/v1/auth/login', { username: who, password: 'Wrong2026pass' }), 401),
+  ]),
+
+  'POST /api/v1/auth/logout': () => [
+    ...ROLES.map((who) => kase(who, 'in', async () => (await loginAs(srv.base, who)).post('/api/v1/auth/logout'), 200)),
+    kase('anonymous', 'in', () => w.c.anonymous.post('/api/v1/auth/logout'), 401),
+  ],
+
+  'GET /api/v1/auth/me': () => WHO.map((who) => kase(who, 'in', () => client(who).get('/api/v1/auth/me'),
+    who === 'anonymous' ? 401 : 200, who === 'anonymous' ? null : (r) => assert.equal(r.body.data.user.username, who))),
+
+  'POST /api/v1/auth/password': () => WHO.map((who) => kase(who, 'in',
+    () => client(who).post('/api/v1/auth/password', { old_password: 'Wrong2026pass', new_password: 'Another2026pw' }),
+    who === 'anonymous' ? 401 : 422)),
+
+  'POST /api/v1/auth/tokens': () => WHO.map((who) => kase(who, 'in', () => client(who).post('/api/v1/auth/tokens', { label: 'matrix', days: 1 }),
+    who === 'anonymous' ? 401 : can(who, 'users.write') ? 201 : 403)),
+
+  'GET /api/v1/meta': () => WHO.map((who) => kase(who, 'in', () => client(who).get('/api/v1/meta'), who === 'anonymous' ? 401 : 200)),
+  'GET /api/v1/meta/routes': () => WHO.map((who) => kase(who, 'in', () => client(who).get('/api/v1/meta/routes'), who === 'anonymous' ? 401 : 200)),
+  'GET /api/v1/openapi.json': () => WHO.map((who) => kase(who, 'in', () => client(who).get('/api/v1/openapi.json'), 200)),
+
+  // the audit log: its own route and exports, read scope as for every scoped kind
+  'GET /api/v1/audit': () => auditCases('/api/v1/audit', total),
+  'GET /api/v1/audit.csv': () => auditCases('/api/v1/audit.csv', exported),
+  'GET /api/v1/audit.xlsx': () => auditCases('/api/v1/audit.xlsx', exported),
+
+  'GET /api/v1/stats/summary': () => WHO.flatMap((who) => ['in', 'out'].map((which) => kase(who, which,
+    () => client(who).get(`/api/v1/stats/summary?org_id=${which === 'in' ? w.U.G : outUnit(who) || ABSENT}`),
+    who === 'anonymous' ? 401 : which === 'in' ? 200 : 404))),
+
+  'POST /api/v1/households/{id}/change_head': () => WHO.flatMap((who) => ['in', 'out'].map((which) => kase(who, which, async () => {
+    let hh = target(who, 'households', which) || ABSENT, person = null;
+    if (which === 'in') {         // a household of two, so the head can change
+      hh = await mk.households();
+      person = (await mk.person()).id;
+      assert.equal((await w.admin.post('/api/v1/household_members', { household_id: hh, person_id: person, relation: 'spouse', start_date: '2020-01-01' })).status, 201);
+    }
+    return client(who).post(`/api/v1/households/${hh}/change_head`, { person_id: person || w.inRec.persons, former_head_relation: 'spouse' });
+  }, who === 'anonymous' ? 401 : !can(who, 'households.write') ? 403 : which === 'in' ? 200 : 404))),
+
+  // ---- the generic record routes, for every kind ----
+
+  'POST /api/v1/{res}/import': () => perKind((kind, who, which) => (!KINDS[kind].scoped && which !== 'in' ? null : kase(who, which, async () => {
+    const dry = which === 'in' ? '?dry_run=1' : '';
+    return client(who).post(`/api/v1/${kind}/import${dry}`, await importFile(kind, who, which), CSV);
+  }, who === 'anonymous' ? 401 : !can(who, 'data.import') ? 403 : !KINDS[kind].imp ? 405 : !can(who, writePerm(kind)) ? 403
+    : which === 'in' ? 200 : 422,
+  (r) => {
+    if (r.status === 200) assert.equal(r.body.data.summary.error_count, 0, JSON.stringify(r.body));
+    if (r.status === 422) {     // refused whole, the row naming what it may not reach
+      assert.equal(r.body.error.code, 'import_failed');
+      assert.equal(r.body.error.rows[0].code, 'unknown_reference', JSON.stringify(r.body));
+      assert.equal(r.body.error.rows[0].field, IMPORT_FIELD[kind]);
+    }
+  }))),
+
+  ...Object.fromEntries(['csv', 'xlsx'].map((ext) => [`GET /api/v1/{res}.${ext}`, () => perKind((kind, who, which) => kase(who, which,
+    () => client(who).get(`/api/v1/${kind}.${ext}?id=${target(who, kind, which)}`, { raw: true }),
+    who === 'anonymous' ? 401 : !can(who, 'data.export') ? 403 : !canRead(who, kind) ? 403 : 200,
+    (r) => { if (r.status === 200) exported(which === 'in' ? 1 : 0)(r); }))])),
+
+  'GET /api/v1/{res}': () => perKind((kind, who, which) => kase(who, which,
+    () => client(who).get(`/api/v1/${kind}?id=${target(who, kind, which)}`),
+    who === 'anonymous' ? 401 : !canRead(who, kind) ? 403 : 200,
+    (r) => { if (r.status === 200) total(which === 'in' ? 1 : 0)(r); })),
+
+  'POST /api/v1/{res}': () => perKind((kind, who, which) => {
+    if (!KINDS[kind].scoped && which !== 'in') return null;     // nothing to reach outside of
+    return kase(who, which, async () => {
+      const [body] = await createBody(kind, who, which);
+      return client(who).post(`/api/v1/${kind}`, body);
+    }, who === 'anonymous' ? 401 : !KINDS[kind].create ? 405 : !can(who, writePerm(kind)) ? 403 : which === 'in' ? 201 : 422,
+    async (r) => {
+      if (r.status === 422) refused((await createBody(kind, who, which))[1])(r);
+    });
+  }),
+
+  'GET /api/v1/{res}/{id}': () => perKind((kind, who, which) => kase(who, which,
+    () => client(who).get(`/api/v1/${kind}/${target(who, kind, which)}`),
+    who === 'anonymous' ? 401 : !canRead(who, kind) ? 403 : which === 'in' ? 200 : 404)),
+
+  'PATCH /api/v1/{res}/{id}': () => perKind((kind, who, which) => kase(who, which, async () => {
+    const id = target(who, kind, which);
+    const cur = await w.admin.get(`/api/v1/${kind}/${id}`);
+    const version = cur.status === 200 ? cur.body.data.version : 1;
+    return client(who).patch(`/api/v1/${kind}/${id}`, CHANGE[kind], { headers: { 'If-Match': `"${version}"` } });
+  }, who === 'anonymous' ? 401 : !KINDS[kind].update ? 405
+    : which === 'in' ? (can(who, writePerm(kind)) ? 200 : canRead(who, kind) ? 403 : 404) : 404)),
+
+  'DELETE /api/v1/{res}/{id}': () => perKind((kind, who, which) => kase(who, which, async () => {
+    // a record of its own for each delete that may succeed
+    const fresh = kind === 'households' ? mk.emptyHousehold : mk[kind];
+    const id = which === 'in' && fresh && KINDS[kind].del && can(who, writePerm(kind)) ? await fresh() : target(who, kind, which);
+    return client(who).del(`/api/v1/${kind}/${id}?reason=matrix`);
+  }, who === 'anonymous' ? 401 : !KINDS[kind].del ? 405
+    : which === 'in' ? (can(who, writePerm(kind)) ? 200 : canRead(who, kind) ? 403 : 404) : 404)),
+
+  'GET /api/v1/{res}/{id}/history': () => perKind((kind, who, which) => kase(who, which,
+    () => client(who).get(`/api/v1/${kind}/${target(who, kind, which)}/history`),
+    who === 'anonymous' ? 401 : !canRead(who, kind) ? 403 : which === 'in' ? 200 : 404)),
+};
+
+/* ---------- the tests ---------- */
+
+test('the expectation table covers exactly the routes the server has, and every declared record kind', async () => {
+  const r = (await w.admin.get('/api/v1/meta/routes')).body.data;
+  const routes = r.routes.map((x) => `${x.method} ${x.pattern}`).sort();
+  assert.deepEqual(routes, Object.keys(EXPECT).sort(), 'a route was added or removed: give it its row in EXPECT');
+  assert.deepEqual([...r.resources].sort(), Object.keys(KINDS).sort(), 'a record kind was added or removed: describe it in KINDS');
+  // the permissions each route declares are the ones the table assumes
+  for (const x of r.routes) if (x.perm) assert.ok(Object.values(PERMS).flat().includes(x.perm), `${x.method} ${x.pattern}: ${x.perm}`);
+});
+
+let cells = 0;
+for (const [route, cases] of Object.entries(EXPECT)) {
+  test(`matrix: ${route}`, async () => {
+    const failures = [];
+    for (const c of cases()) {
+      const r = await c.call();
+      cells++;
+      const where = `${route}${c.kind ? ` [${c.kind}]` : ''} as ${c.who}, ${c.which}`;
+      if (r.status !== c.status) { failures.push(`${where}: ${r.status}, expected ${c.status} ${JSON.stringify(r.body)?.slice(0, 200)}`); continue; }
+      try { if (c.check) await c.check(r); } catch (e) { failures.push(`${where}: ${e.message}`); }
+    }
+    assert.deepEqual(failures, []);
+  });
+}
+
+test('side doors: filters, exports and imports naming another community reach nobody there', async () => {
+  const cw = w.c.community_worker, other = w.U.C2;
+  // filters by unit, by the other community's records, and the unit picker's ?within=
+  for (const q of [`org_id=${other}`, `org_id=${w.U.G2}`, `id=${w.outRec.community_worker.persons}`]) {
+    const r = await cw.get(`/api/v1/persons?${q}`);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.meta.total, 0, q);
+  }
+  assert.equal((await cw.get(`/api/v1/households?head_person_id=${w.outRec.community_worker.persons}`)).body.meta.total, 0);
+  assert.equal((await cw.get(`/api/v1/household_members?household_id=${w.outRec.community_worker.households}`)).body.meta.total, 0);
+  // exports of the other community's filter hold nobody, in CSV and XLSX
+  for (const ext of ['csv', 'xlsx']) {
+    const r = await cw.get(`/api/v1/persons.${ext}?org_id=${other}`, { raw: true });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-total-count'), '0');
+  }
+  // and while the street administrator sees the same filter filled
+  assert.ok((await w.c.street_admin.get(`/api/v1/persons?org_id=${other}`)).body.meta.total > 0);
+  // a body naming the other community's records: a household headed by their resident
+  const hh = await cw.post('/api/v1/households', { org_id: w.U.G, head_person_id: w.outRec.community_worker.persons });
+  assert.equal(hh.status, 422);
+  assert.equal(hh.body.error.field_codes.head_person_id, 'unknown_reference');
+  // an import whose row names the other community's grid changes nothing
+  const before = (await w.c.street_admin.get(`/api/v1/persons?org_id=${other}&per_page=1`)).body.meta.total;
+  const imp = await cw.post('/api/v1/persons/import', `姓名,证件号码,所属社区/网格\n越界导入,${freshId({ from: '1966-01-01' })},${w.U.G2}\n`, CSV);
+  assert.equal(imp.status, 422);
+  assert.equal(imp.body.error.rows[0].code, 'unknown_reference');
+  assert.equal((await w.c.street_admin.get(`/api/v1/persons?org_id=${other}&per_page=1`)).body.meta.total, before);
+  // unmasking another community's resident is a 404 like any other read
+  assert.equal((await cw.get(`/api/v1/persons/${w.outRec.community_worker.persons}?unmask=1`)).status, 404);
+});
+
+test('the matrix ran every cell', () => {
+  // routes × roles (+ anonymous) × in/out, with each {res} route once per record kind
+  assert.ok(cells > 900, `${cells} cells`);
+  console.log(`authz matrix: ${cells} cells over ${Object.keys(EXPECT).length} routes, ${Object.keys(KINDS).length} record kinds, ${WHO.length} callers`);
+});
+
+test('the server shuts down cleanly with no sanitizer report', async () => {
+  const { code, log } = await stopAndCollect(srv);
+  assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|runtime error:/);
+  assert.equal(code, 0, log.slice(-2000));
+});
