@@ -8,7 +8,7 @@
 // an export of nobody, unknown_reference), never a 403 that would confirm it exists.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, freshId, loginAs, PASSWORD, Client, sqlite, stopAndCollect } from './lib.mjs';
+import { startServer, freshId, loginAs, PASSWORD, Client, sql, stopAndCollect } from './lib.mjs';
 import { ROLES, buildWorld, makers, uniq } from './authz_world.mjs';
 
 /* ---------- the policy (docs: README "The API", ARCHITECTURE "Scope") ---------- */
@@ -85,7 +85,7 @@ const headIn = async (unit) => (unit === w.U.G_D2 ? w.outRec.district_admin.pers
 /* A unit's division code (units of the other district only the database shows). */
 const unitCode = async (id) => {
   const r = await w.admin.get(`/api/v1/org_units/${id}`);
-  return r.status === 200 ? r.body.data.code : sqlite(srv.db.slice(7), `SELECT code FROM org_units WHERE id = ${id}`);
+  return r.status === 200 ? r.body.data.code : sql(srv.db, `SELECT code FROM org_units WHERE id = ${id}`);
 };
 
 /* Create bodies: in scope, and naming a unit or record just out of the caller's scope. */

@@ -13,7 +13,7 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loginAs, freshId, run, sqlite, Client } from './lib.mjs';
+import { loginAs, freshId, run, sql, Client } from './lib.mjs';
 
 export const ROLES = ['district_admin', 'street_admin', 'community_worker', 'grid_worker', 'auditor'];
 
@@ -56,7 +56,7 @@ export async function buildWorld(srv) {
   assert.notEqual(gridC.code, `${community.code}098`);
   // another district: a community and a grid under one of its streets, by the command line
   // (no role sees it, so it is looked up in the database)
-  const q = (sql) => sqlite(srv.db.slice(7), sql);
+  const q = (text) => sql(srv.db, text);
   U.D2 = Number(q(`SELECT id FROM org_units WHERE level = 'district' AND id <> ${U.D} ORDER BY id LIMIT 1`));
   const [streetId, streetCode] = q(`SELECT id, code FROM org_units WHERE parent_id = ${U.D2} AND level = 'street' ORDER BY id LIMIT 1`).split('|');
   const street = { id: Number(streetId), code: streetCode };
