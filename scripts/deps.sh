@@ -8,7 +8,7 @@ DEBIAN_PACKAGES=(
   build-essential pkg-config make gcc clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
   libxlsxwriter-dev libzip-dev libexpat1-dev libcsv-dev libqrencode-dev libcmocka-dev
-  libpq-dev postgresql
+  libpq-dev postgresql haproxy
   nginx wrk curl ca-certificates
   chromium fonts-noto-cjk
 )

@@ -4,6 +4,7 @@
 #include "db_impl.h"
 #include "log.h"
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,4 +212,169 @@ int db_collect_schema_objects(db_stmt *s, arena *a, struct db_schema_obj **out, 
     }
     db_done(s);
     return rc == DB_DONE ? 0 : rc;
+}
+
+/* ---------- whole tables ---------- */
+
+int db_plain_name(const char *name) {
+    if (!name || !*name || strlen(name) > 63) return 0;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) return 0;
+    return 1;
+}
+
+/* The names a statement answers (first column), in a. */
+static int collect_names(db_stmt *s, arena *a, const char ***out, int *n) {
+    int rc, cap = 0;
+    *out = NULL;
+    *n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            const char **grown = arena_alloc(a, sizeof *grown * (size_t)cap);
+            if (*n) memcpy(grown, *out, sizeof *grown * (size_t)*n);
+            *out = grown;
+        }
+        (*out)[(*n)++] = arena_strdup(a, db_col_text(s, 0));
+    }
+    return rc == DB_DONE ? 0 : rc;
+}
+
+int db_tables(db_conn *c, arena *a, struct db_table **out, int *n) {
+    const struct db_ops *o = c->ops;
+    *out = NULL;
+    *n = 0;
+    db_stmt *s = db_prepare(c, o->sql_tables);
+    if (!s) return -1;
+    const char **names;
+    int count, rc = collect_names(s, a, &names, &count);
+    db_done(s);
+    if (rc) return rc;
+    struct db_table *t = arena_alloc(a, sizeof *t * (size_t)(count ? count : 1));
+    for (int i = 0; i < count; i++) {
+        t[i].name = names[i];
+        if (!(s = db_prepare(c, o->sql_columns))) return -1;
+        db_bind_text(s, 1, names[i], -1);
+        int cap = 0;
+        while ((rc = db_step(s)) == DB_ROW) {
+            if (t[i].ncols == cap) {
+                cap = cap ? cap * 2 : 32;
+                const char **cols = arena_alloc(a, sizeof *cols * (size_t)cap);
+                enum db_type *types = arena_alloc(a, sizeof *types * (size_t)cap);
+                if (t[i].ncols) {
+                    memcpy(cols, t[i].cols, sizeof *cols * (size_t)t[i].ncols);
+                    memcpy(types, t[i].types, sizeof *types * (size_t)t[i].ncols);
+                }
+                t[i].cols = cols;
+                t[i].types = types;
+            }
+            const char *decl = db_col_text(s, 1);
+            t[i].cols[t[i].ncols] = arena_strdup(a, db_col_text(s, 0));
+            t[i].types[t[i].ncols++] = o->column_type(decl ? decl : "");
+        }
+        db_done(s);
+        if (rc != DB_DONE) return rc;
+        if (!(s = db_prepare(c, o->sql_refs))) return -1;
+        db_bind_text(s, 1, names[i], -1);
+        rc = collect_names(s, a, &t[i].refs, &t[i].nrefs);
+        db_done(s);
+        if (rc) return rc;
+    }
+    *out = t;
+    *n = count;
+    return 0;
+}
+
+int db_clear_tables(db_conn *c, const char *const *tables, int n) {
+    for (int i = 0; i < n; i++) if (!db_plain_name(tables[i])) return DB_ERR;
+    return c->ops->clear_tables(c, tables, n);
+}
+
+char *db_sql_columns(const char *verb, const char *table, const char *const *cols, int ncols, const char *tail) {
+    size_t len = strlen(verb) + strlen(table) + strlen(tail) + 8;
+    for (int i = 0; i < ncols; i++) len += strlen(cols[i]) + 4;
+    char *sql = malloc(len), *p = sql;
+    if (!sql) return NULL;
+    p += sprintf(p, "%s \"%s\" (", verb, table);
+    for (int i = 0; i < ncols; i++) p += sprintf(p, "%s\"%s\"", i ? ", " : "", cols[i]);
+    sprintf(p, ")%s", tail);
+    return sql;
+}
+
+/* Without an engine COPY: one INSERT of every column a row (the statement cache keeps it
+ * prepared: it is looked up again by its text for each row). */
+int db_copy_begin(db_conn *c, const char *table, const char *const *cols, int ncols) {
+    if (!db_plain_name(table) || ncols < 1) return DB_ERR;
+    for (int i = 0; i < ncols; i++) if (!db_plain_name(cols[i])) return DB_ERR;
+    c->copy_ncols = ncols;
+    c->copy_col = 0;
+    c->copy_rows = 0;
+    if (c->ops->copy_begin) return c->ops->copy_begin(c, table, cols, ncols);
+    char *tail = malloc((size_t)ncols * 3 + 16), *p = tail;
+    if (!tail) return DB_ERR;
+    p += sprintf(p, " VALUES (");
+    for (int i = 0; i < ncols; i++) p += sprintf(p, i ? ", ?" : "?");
+    sprintf(p, ")");
+    char *sql = db_sql_columns("INSERT INTO", table, cols, ncols, tail);
+    free(tail);
+    if (!sql) return DB_ERR;
+    c->copy_sql = sql;
+    c->copy_stmt = db_prepare(c, sql);
+    if (c->copy_stmt) return 0;
+    free(c->copy_sql);
+    c->copy_sql = NULL;
+    return c->last_err ? c->last_err : DB_ERR;
+}
+
+int db_copy_put(db_conn *c, enum db_type t, const void *v, int len) {
+    if (c->copy_col >= c->copy_ncols) return DB_ERR;
+    if (c->ops->copy_put) { c->copy_col++; return c->ops->copy_put(c, t, v, len); }
+    int idx = ++c->copy_col;
+    switch (t) {
+    case DBT_NULL: return db_bind_null(c->copy_stmt, idx);
+    case DBT_INT: return db_bind_int(c->copy_stmt, idx, strtoll(v, NULL, 10));
+    case DBT_REAL: return db_bind_real(c->copy_stmt, idx, strtod(v, NULL));
+    case DBT_TEXT: return db_bind_text(c->copy_stmt, idx, v, len);
+    case DBT_BLOB: return db_bind_blob(c->copy_stmt, idx, v, len);
+    }
+    return DB_ERR;
+}
+
+int db_copy_row(db_conn *c) {
+    if (c->copy_col != c->copy_ncols) return DB_ERR;
+    c->copy_col = 0;
+    c->copy_rows++;
+    if (c->ops->copy_row) return c->ops->copy_row(c);
+    int rc = db_step(c->copy_stmt);
+    db_done(c->copy_stmt);
+    c->copy_stmt = db_prepare(c, c->copy_sql);
+    if (rc != DB_DONE) return rc;
+    return c->copy_stmt ? 0 : DB_ERR;
+}
+
+int db_copy_end(db_conn *c, int cancel, int64_t *rows) {
+    int rc = 0;
+    if (c->ops->copy_end) rc = c->ops->copy_end(c, cancel);
+    else {
+        db_done(c->copy_stmt);
+        free(c->copy_sql);
+        c->copy_stmt = NULL;
+        c->copy_sql = NULL;
+        if (cancel) rc = DB_ERR;
+    }
+    if (rows) *rows = rc ? 0 : c->copy_rows;
+    c->copy_ncols = c->copy_col = 0;
+    return rc;
+}
+
+void db_url_redacted(const char *url, char *out, size_t n) {
+    /* scheme://user:***@host/... */
+    snprintf(out, n, "%s", url);
+    char *scheme = strstr(out, "://");
+    char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+    if (at && colon && colon < at) {
+        const char *rest = url + (at - out);
+        snprintf(colon, n - (size_t)(colon - out), ":***%s", rest);
+    }
 }

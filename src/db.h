@@ -116,4 +116,38 @@ int db_savepoint_end(db_conn *c, int failed);
  * connections until commit (SQLite WAL: yes; PostgreSQL: DROP INDEX locks readers out). */
 int db_private_schema_changes(const db_conn *c);
 
+/* ---------- whole tables (shequ migrate-data) ---------- */
+
+/* A table of the schema: its columns in order, each with the kind of value its declared type
+ * holds (DBT_INT, DBT_REAL, DBT_TEXT or DBT_BLOB), and the tables its foreign keys reference. */
+struct db_table {
+    const char *name;
+    int ncols, nrefs;
+    const char **cols;
+    enum db_type *types;
+    const char **refs;
+};
+/* Every table of the schema but the engine's own and schema_migrations, by name; in a. */
+int db_tables(db_conn *c, arena *a, struct db_table **out, int *n);
+/* Empties these tables, which between them hold every reference to their rows; referencing
+ * tables come first (SQLite deletes in that order; PostgreSQL truncates them in one statement). */
+int db_clear_tables(db_conn *c, const char *const *tables, int n);
+
+/* Bulk load inside a write transaction: PostgreSQL's COPY FROM STDIN, rows streamed in large
+ * writes; SQLite one prepared INSERT a row (it is in-process: nothing to gain). A row is ncols
+ * db_copy_put calls - DBT_NULL, DBT_INT/DBT_REAL as decimal text, DBT_TEXT, DBT_BLOB as bytes -
+ * then db_copy_row. db_copy_end(c, 0, &rows) stores them or answers the DB_ERR_* of a bad row
+ * (the transaction must then roll back); db_copy_end(c, 1, NULL) gives up. Between begin and end
+ * the connection runs nothing else, and db_copy_end comes after any failed call. */
+int db_copy_begin(db_conn *c, const char *table, const char *const *cols, int ncols);
+int db_copy_put(db_conn *c, enum db_type t, const void *v, int len);
+int db_copy_row(db_conn *c);
+int db_copy_end(db_conn *c, int cancel, int64_t *rows);
+
+/* A name safe to put in SQL between double quotes ([a-z0-9_], as every table and column of the
+ * schema); db_clear_tables and db_copy_begin refuse any other. */
+int db_plain_name(const char *name);
+/* The URL with any password replaced by *** (for messages). */
+void db_url_redacted(const char *url, char *out, size_t n);
+
 #endif

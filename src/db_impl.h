@@ -19,6 +19,10 @@ struct db_conn {
     int last_err;
     int busy;                   /* handed out by db_acquire */
     int owned;                  /* bound to one thread for good (a server worker) */
+    db_stmt *copy_stmt;         /* db_copy_* without an engine COPY: the INSERT of a row */
+    char *copy_sql;
+    int copy_ncols, copy_col;
+    int64_t copy_rows;
 };
 
 /* An engine's statement begins with this. */
@@ -71,6 +75,16 @@ struct db_ops {
     int (*lock_table)(db_conn *c, const char *table);
     int (*ids_sync)(db_conn *c, const char *table);
     int (*savepoint)(db_conn *c, int op);
+    /* db_tables: the schema's tables (rows of one name), a table's columns in order (name,
+     * declared type; ? = the table) and the tables it references (? = the table) */
+    const char *sql_tables, *sql_columns, *sql_refs;
+    enum db_type (*column_type)(const char *declared);
+    int (*clear_tables)(db_conn *c, const char *const *tables, int n);
+    /* optional (NULL: db.c inserts row by row): a COPY in the engine's own protocol */
+    int (*copy_begin)(db_conn *c, const char *table, const char *const *cols, int ncols);
+    int (*copy_put)(db_conn *c, enum db_type t, const void *v, int len);
+    int (*copy_row)(db_conn *c);
+    int (*copy_end)(db_conn *c, int cancel);
     int private_schema_changes;
 };
 
@@ -80,5 +94,8 @@ extern const struct db_ops db_pg_ops;
 /* For the engines: collects (name, sql) rows of a statement into db_schema_objects' answer. */
 int db_collect_schema_objects(db_stmt *s, arena *a, struct db_schema_obj **out, int *n);
 uint64_t db_hash_str(const char *s);
+/* `VERB "table" ("c1", "c2", ...)TAIL`, malloc'd (names already checked by db_plain_name). */
+char *db_sql_columns(const char *verb, const char *table, const char *const *cols, int ncols, const char *tail);
+
 
 #endif

@@ -66,6 +66,9 @@ typedef struct pg_conn {
     int changes;
     int aborted;                    /* a statement failed inside the open transaction */
     int savepoint;                  /* db_savepoints open */
+    char *copybuf;                  /* rows of a COPY not yet sent */
+    size_t copylen, copycap;
+    int copy_failed;
     char err[512];
 } pg_conn;
 
@@ -186,6 +189,7 @@ static void pg_conn_close(db_conn *dc) {
         while (s) { pg_stmt *n = s->next; stmt_free(s); s = n; }
     }
     if (c->h) PQfinish(c->h);
+    free(c->copybuf);
     free(c);
 }
 
@@ -565,9 +569,11 @@ static int pg_schema_objects(db_conn *c, const char *kind, const char *table, ar
     return db_collect_schema_objects(s, a, out, n);
 }
 
-/* Commits of a bulk load need not wait for the disk one by one. */
+/* Commits of a bulk load need not wait for the disk one by one, and the indexes it builds at the
+ * end sort in memory. */
 static int pg_bulk_mode(db_conn *c, int on) {
-    return pg_exec(c, on ? "SET synchronous_commit = off" : "SET synchronous_commit = on");
+    return pg_exec(c, on ? "SET synchronous_commit = off; SET maintenance_work_mem = '256MB'"
+                         : "SET synchronous_commit = on; RESET maintenance_work_mem");
 }
 
 static int pg_lock(db_conn *c, const char *name) {
@@ -621,6 +627,123 @@ static int pg_savepoint(db_conn *dc, int op) {
     return rc;
 }
 
+/* ---------- whole tables ---------- */
+
+static enum db_type pg_column_type(const char *decl) {
+    if (!strcmp(decl, "bigint") || !strcmp(decl, "integer") || !strcmp(decl, "smallint") || !strcmp(decl, "boolean")) return DBT_INT;
+    if (!strcmp(decl, "double precision") || !strcmp(decl, "real") || !strcmp(decl, "numeric")) return DBT_REAL;
+    if (!strcmp(decl, "bytea")) return DBT_BLOB;
+    return DBT_TEXT;
+}
+
+/* One statement for all: TRUNCATE needs every table that references another in the same list. */
+static int pg_clear_tables(db_conn *c, const char *const *tables, int n) {
+    size_t len = 32;
+    for (int i = 0; i < n; i++) len += strlen(tables[i]) + 4;
+    char *sql = malloc(len), *p = sql;
+    if (!sql) return DB_ERR;
+    p += sprintf(p, "TRUNCATE");
+    for (int i = 0; i < n; i++) p += sprintf(p, "%s \"%s\"", i ? "," : "", tables[i]);
+    int rc = n ? pg_exec(c, sql) : 0;
+    free(sql);
+    return rc;
+}
+
+/* COPY ... FROM STDIN in the text format: a row is its values separated by tabs and ended by a
+ * newline; NULL is \N; a backslash, tab, newline or carriage return inside a value is escaped;
+ * bytea goes in its own text form, \x and hex digits (its backslash escaped in turn). Rows are
+ * sent in writes of about 1 MB. */
+#define COPY_FLUSH (1u << 20)
+
+static int copy_reserve(pg_conn *c, size_t more) {
+    if (c->copylen + more <= c->copycap) return 0;
+    size_t cap = c->copycap ? c->copycap : COPY_FLUSH + 4096;
+    while (cap < c->copylen + more) cap *= 2;
+    char *b = realloc(c->copybuf, cap);
+    if (!b) return -1;
+    c->copybuf = b;
+    c->copycap = cap;
+    return 0;
+}
+
+static int pg_copy_begin(db_conn *dc, const char *table, const char *const *cols, int ncols) {
+    pg_conn *c = PG(dc);
+    char *sql = db_sql_columns("COPY", table, cols, ncols, " FROM STDIN");
+    if (!sql) return DB_ERR;
+    PGresult *r = PQexec(c->h, sql);
+    int rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : fail(c, r, sql);
+    PQclear(r);
+    free(sql);
+    c->copylen = 0;
+    c->copy_failed = rc != 0;
+    return rc;
+}
+
+static int pg_copy_put(db_conn *dc, enum db_type t, const void *v, int len) {
+    pg_conn *c = PG(dc);
+    const unsigned char *b = v;
+    size_t n = len < 0 && v ? strlen(v) : (size_t)(len < 0 ? 0 : len);
+    if (copy_reserve(c, (t == DBT_BLOB ? 2 * n + 4 : 2 * n) + 4)) return DB_ERR;
+    char *o = c->copybuf + c->copylen;
+    if (dc->copy_col > 1) *o++ = '\t';
+    if (t == DBT_NULL || !v) {
+        *o++ = '\\';
+        *o++ = 'N';
+    } else if (t == DBT_BLOB) {
+        static const char hex[] = "0123456789abcdef";
+        *o++ = '\\'; *o++ = '\\'; *o++ = 'x';
+        for (size_t i = 0; i < n; i++) { *o++ = hex[b[i] >> 4]; *o++ = hex[b[i] & 15]; }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char ch = b[i];
+            if (ch == 0) { snprintf(c->err, sizeof c->err, "a text value holds a NUL byte"); return DB_ERR; }
+            if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r') {
+                *o++ = '\\';
+                *o++ = ch == '\t' ? 't' : ch == '\n' ? 'n' : ch == '\r' ? 'r' : '\\';
+            } else {
+                *o++ = (char)ch;
+            }
+        }
+    }
+    c->copylen = (size_t)(o - c->copybuf);
+    return 0;
+}
+
+static int copy_flush(pg_conn *c) {
+    if (!c->copylen) return 0;
+    int ok = PQputCopyData(c->h, c->copybuf, (int)c->copylen) == 1;
+    c->copylen = 0;
+    if (!ok) { c->copy_failed = 1; return fail(c, NULL, "COPY"); }
+    return 0;
+}
+
+static int pg_copy_row(db_conn *dc) {
+    pg_conn *c = PG(dc);
+    if (copy_reserve(c, 1)) return DB_ERR;
+    c->copybuf[c->copylen++] = '\n';
+    return c->copylen >= COPY_FLUSH ? copy_flush(c) : 0;
+}
+
+/* The server checks the rows as they come but answers only now: the first bad row's error (with
+ * its line and column) is the COPY's. */
+static int pg_copy_end(db_conn *dc, int cancel) {
+    pg_conn *c = PG(dc);
+    int rc = 0;
+    if (!cancel && !c->copy_failed) rc = copy_flush(c);
+    c->copylen = 0;
+    if (PQputCopyEnd(c->h, cancel || rc || c->copy_failed ? "cancelled" : NULL) != 1 && !rc) rc = fail(c, NULL, "COPY");
+    PGresult *r;
+    while ((r = PQgetResult(c->h))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && !rc && !cancel) rc = fail(c, r, "COPY");
+        else if (PQresultStatus(r) == PGRES_COMMAND_OK) c->changes = atoi(PQcmdTuples(r));
+        PQclear(r);
+    }
+    if (cancel && !rc) rc = DB_ERR;
+    if (dc->tx_open && rc) c->aborted = 1;
+    c->copy_failed = 0;
+    return rc;
+}
+
 const struct db_ops db_pg_ops = {
     .name = "postgresql",
     .db_init = pg_db_init, .db_free = pg_db_free,
@@ -636,4 +759,12 @@ const struct db_ops db_pg_ops = {
     .backup = pg_backup, .schema_objects = pg_schema_objects, .bulk_mode = pg_bulk_mode,
     .lock = pg_lock, .lock_table = pg_lock_table, .ids_sync = pg_ids_sync, .savepoint = pg_savepoint,
     .private_schema_changes = 0,
+    .sql_tables = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                  "AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY 1",
+    .sql_columns = "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+                   "AND table_name = ? ORDER BY ordinal_position",
+    .sql_refs = "SELECT DISTINCT CAST(CAST(confrelid AS regclass) AS TEXT) FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid = CAST(? AS regclass) ORDER BY 1",
+    .column_type = pg_column_type, .clear_tables = pg_clear_tables,
+    .copy_begin = pg_copy_begin, .copy_put = pg_copy_put, .copy_row = pg_copy_row, .copy_end = pg_copy_end,
 };

@@ -3,6 +3,7 @@
 #include "db_impl.h"
 #include "log.h"
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,6 +261,27 @@ static int sq_ids_sync(db_conn *c, const char *table) { (void)c; (void)table; re
 /* A failed statement undoes only itself; the transaction goes on without a savepoint. */
 static int sq_savepoint(db_conn *c, int op) { (void)c; (void)op; return 0; }
 
+/* SQLite's affinity rules on the declared type (INT anywhere: integer; CHAR, CLOB, TEXT: text;
+ * BLOB or none: blob; REAL, FLOA, DOUB: real), the rest as text. */
+static enum db_type sq_column_type(const char *decl) {
+    if (strcasestr(decl, "INT")) return DBT_INT;
+    if (strcasestr(decl, "CHAR") || strcasestr(decl, "CLOB") || strcasestr(decl, "TEXT")) return DBT_TEXT;
+    if (!*decl || strcasestr(decl, "BLOB")) return DBT_BLOB;
+    if (strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") || strcasestr(decl, "DOUB")) return DBT_REAL;
+    return DBT_TEXT;
+}
+
+/* Referencing tables come first, so each DELETE leaves no row pointing at a deleted one. */
+static int sq_clear_tables(db_conn *c, const char *const *tables, int n) {
+    for (int i = 0; i < n; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DELETE FROM \"%s\"", tables[i]);
+        int rc = sq_exec(c, sql);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 const struct db_ops db_sqlite_ops = {
     .name = "sqlite",
     .db_init = sq_db_init, .db_free = sq_db_free,
@@ -275,4 +297,8 @@ const struct db_ops db_sqlite_ops = {
     .backup = sq_backup, .schema_objects = sq_schema_objects, .bulk_mode = sq_bulk_mode,
     .lock = sq_lock, .lock_table = sq_lock, .ids_sync = sq_ids_sync, .savepoint = sq_savepoint,
     .private_schema_changes = 1,
+    .sql_tables = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name <> 'schema_migrations' ORDER BY name",
+    .sql_columns = "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
+    .sql_refs = "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?) ORDER BY 1",
+    .column_type = sq_column_type, .clear_tables = sq_clear_tables,
 };

@@ -1,6 +1,7 @@
 /* main.c: the `shequ` command line - serve, migrate, demo, user, import, export, audit, backup,
- * plan. Each command parses its own flags and has --help. Commands that touch records reuse the
- * server's handlers with a command-line caller, so the rules are the same as over HTTP. */
+ * migrate-data (migrate_data.c), plan. Each command parses its own flags and has --help. Commands
+ * that touch records reuse the server's handlers with a command-line caller, so the rules are the
+ * same as over HTTP. */
 #include "audit.h"
 #include "config.h"
 #include "crypto.h"
@@ -10,6 +11,7 @@
 #include "idnum.h"
 #include "log.h"
 #include "migrate.h"
+#include "migrate_data.h"
 #include "resource.h"
 #include "session.h"
 #include "api.h"
@@ -34,6 +36,7 @@ static const char *usage_main =
     "  export    导出 CSV/XLSX / export a file:  export <resource> FILE [--filter k=v]\n"
     "  audit     审计日志 / audit log: verify\n"
     "  backup    在线备份 / online backup:  backup FILE\n"
+    "  migrate-data  迁移到 PostgreSQL / move a district:  --from sqlite:PATH --to postgresql://...\n"
     "  plan      上门服务排班求解 / visit routing solver (VRPTW)\n"
     "\n"
     "Common options: --db URL (sqlite:PATH, default sqlite:shequ.db or $SHEQU_DB; or\n"
@@ -61,11 +64,9 @@ static int common_opt(struct common *cm, int c, const char *arg, struct config *
 static int open_db(struct config *cfg, int pool, db **out, int need_key) {
     log_level = !strcmp(cfg->log_level, "debug") ? LOG_DEBUG : !strcmp(cfg->log_level, "warn") ? LOG_WARN : LOG_INFO;
     if (db_open(cfg->db, pool, out) != 0) {
-        /* a URL's password stays out of the message: scheme://user:***@host/... */
+        /* a URL's password stays out of the message */
         char shown[sizeof cfg->db];
-        snprintf(shown, sizeof shown, "%s", cfg->db);
-        char *at = strchr(shown, '@'), *scheme = strstr(shown, "://"), *colon = scheme ? strchr(scheme + 3, ':') : NULL;
-        if (at && colon && colon < at) snprintf(colon, sizeof shown - (size_t)(colon - shown), ":***%s", cfg->db + (at - shown));
+        db_url_redacted(cfg->db, shown, sizeof shown);
         fprintf(stderr, "shequ: cannot open database %s\n", shown);
         return -1;
     }
@@ -554,6 +555,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "export")) return cmd_export(argc, argv);
     if (!strcmp(cmd, "audit")) return cmd_audit(argc, argv);
     if (!strcmp(cmd, "backup")) return cmd_backup(argc, argv);
+    if (!strcmp(cmd, "migrate-data")) return migrate_data_main(argc, argv);
     if (!strcmp(cmd, "plan")) return dispatch_plan_main(argc, argv);
     fprintf(stderr, "shequ: unknown command '%s'\n\n%s", cmd, usage_main);
     return 2;

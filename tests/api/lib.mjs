@@ -6,7 +6,7 @@
 // created for each server and dropped afterwards. Tests that reach into the database itself use
 // sql(), copyDb() and schemaOf() below, which speak to either engine.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,10 @@ function pgDrop(url) {
   const name = new URL(url).pathname.slice(1);
   psql(PG_ADMIN, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
+/* An empty database on the test PostgreSQL (make test-pg only) and its removal, for tests that
+ * fill one themselves (migrate-data). */
+export const newPgDatabase = () => pgCreate();
+export const dropPgDatabase = (url) => pgDrop(url);
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -221,6 +225,29 @@ export function copyDb(srv, name) {
   const r = spawnSync('pg_restore', ['--no-owner', '--exit-on-error', '-d', url, file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pg_restore failed: ${r.stderr}`);
   return url;
+}
+
+/* Every table's rows, each as its columns in text (bytes as upper-case hex, NULL as \N; SQLite's
+ * hex(NULL) is '') joined by U+001F, sorted as bytes: the same text from either engine when the
+ * rows are the same. The tables and their columns are read from schemaDb, a PostgreSQL database
+ * (information_schema). change_counters is left out: migrate-data moves it on purpose. */
+export function tableDigests(db, schemaDb) {
+  const tables = sql(schemaDb, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()
+    AND table_type = 'BASE TABLE' AND table_name NOT IN ('schema_migrations', 'change_counters') ORDER BY 1`).split('\n');
+  const out = {};
+  for (const t of tables) {
+    const cols = sql(schemaDb, `SELECT column_name || ' ' || data_type FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = '${t}' ORDER BY column_name`).split('\n').map((l) => l.split(' '));
+    const onSqlite = db.startsWith('sqlite:');
+    const expr = cols.map(([c, type]) => (type === 'bytea'
+      ? (onSqlite ? `CASE WHEN "${c}" IS NULL THEN '\\N' ELSE hex("${c}") END` : `COALESCE(upper(encode("${c}", 'hex')), '\\N')`)
+      : `COALESCE(CAST("${c}" AS TEXT), '\\N')`)).join(onSqlite ? ' || char(31) || ' : ' || chr(31) || ');
+    const rows = onSqlite ? sqlite(db.slice(7), `SELECT ${expr} AS r FROM "${t}" ORDER BY r`)
+      : sql(db, `SELECT r FROM (SELECT ${expr} AS r FROM "${t}") q ORDER BY r COLLATE "C"`);
+    const count = Number(onSqlite ? sqlite(db.slice(7), `SELECT count(*) FROM "${t}"`) : sql(db, `SELECT count(*) FROM "${t}"`));
+    out[t] = { count, sha256: createHash('sha256').update(rows).digest('hex') };
+  }
+  return out;
 }
 
 /* The indexes and triggers of some tables with the statements that make them, one a line. */

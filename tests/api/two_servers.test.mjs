@@ -1,11 +1,12 @@
 // Two `shequ serve` processes on one database, as behind a load balancer (PostgreSQL under
 // make test-pg; two processes on one SQLite file under make test): a session made through one
 // works through the other; concurrent PATCHes with the same If-Match through both - exactly one
-// wins, the rest get 412, nothing is lost; a create through one is seen through the other at once;
-// and the audit hash chain stays valid under concurrent writers on both.
+// wins, the rest get 412, nothing is lost; a create or an import through one is seen through the
+// other at once, even by a list the other had cached; and the audit hash chain stays valid under
+// concurrent writers on both. tests/api/cluster.test.mjs puts haproxy in front of two servers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, loginAs, freshId, run, Client, stopAndCollect } from './lib.mjs';
+import { startServer, loginAs, freshId, run, Client, stopAndCollect, sql } from './lib.mjs';
 
 let a, b, cwA, cwB, grid;
 
@@ -61,6 +62,49 @@ test('a record created through one server is listed and found through the other 
   const dup = await cwB.post('/api/v1/persons', { name: '重号', id_number: id, org_id: grid });
   assert.equal(dup.status, 409);
   assert.equal(dup.body.error.code, 'duplicate');
+});
+
+test('an import through one server is seen through the other at once, past the list it had cached', async () => {
+  const gridCode = (await cwB.get(`/api/v1/org_units/${grid}`)).body.data.code;
+  const listPath = `/api/v1/persons?org_id=${grid}&per_page=5`;
+  const before = (await cwB.get(listPath)).body.meta.total;
+  assert.equal((await cwB.get(listPath)).body.meta.total, before);       // B now answers this from its cache
+  const ids = Array.from({ length: 300 }, (_, i) => freshId({ female: i % 2 === 1, from: '1951-04-04' }));
+  const csv = ['姓名,证件号码,所属社区/网格', ...ids.map((id, i) => `导入${i},${id},${gridCode}`)].join('\r\n') + '\r\n';
+  const r = await cwA.post('/api/v1/persons/import', Buffer.from(csv, 'utf8'), { headers: { 'Content-Type': 'text/csv' } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.data.imported, 300);
+  assert.equal((await cwB.get(listPath)).body.meta.total, before + 300);
+  for (const i of [0, 149, 299]) {
+    const found = (await cwB.get(`/api/v1/persons?q=${ids[i]}`)).body.data;
+    assert.equal(found.length, 1);
+    assert.equal(found[0].name, `导入${i}`);
+  }
+  // a create through B after the import gets an id past the imported ones (the sequence moved)
+  const made = await cwB.post('/api/v1/persons', { name: '导后', id_number: freshId({ from: '1952-05-05' }), org_id: grid });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.ok(made.body.data.id > Number(sql(a.db, "SELECT max(id) FROM persons WHERE name = '导入299'")));
+  // and the same file through B finds every row a duplicate now
+  const again = await cwB.post('/api/v1/persons/import?dry_run=1', Buffer.from(csv, 'utf8'), { headers: { 'Content-Type': 'text/csv' } });
+  assert.equal(again.body.data.summary.error_count, 300, JSON.stringify(again.body).slice(0, 500));
+});
+
+test('an import through one server while the other creates residents: nothing lost, the chain holds', async () => {
+  const gridCode = (await cwB.get(`/api/v1/org_units/${grid}`)).body.data.code;
+  const before = (await cwA.get(`/api/v1/persons?org_id=${grid}&per_page=1`)).body.meta.total;
+  const ids = Array.from({ length: 500 }, () => freshId({ from: '1953-06-06' }));
+  const csv = ['姓名,证件号码,所属社区/网格', ...ids.map((id, i) => `并入${i},${id},${gridCode}`)].join('\r\n') + '\r\n';
+  const creates = Array.from({ length: 20 }, (_, i) =>
+    cwB.post('/api/v1/persons', { name: `并建${i}`, id_number: freshId({ female: true, from: '1953-06-06' }), org_id: grid }));
+  const [imp, ...made] = await Promise.all([
+    cwA.post('/api/v1/persons/import', Buffer.from(csv, 'utf8'), { headers: { 'Content-Type': 'text/csv' } }), ...creates]);
+  assert.equal(imp.status, 200, JSON.stringify(imp.body).slice(0, 500));
+  assert.equal(imp.body.data.imported, 500);
+  assert.deepEqual([...new Set(made.map((m) => m.status))], [201]);
+  assert.equal(new Set(made.map((m) => m.body.data.id)).size, 20);
+  for (const c of [cwA, cwB]) assert.equal((await c.get(`/api/v1/persons?org_id=${grid}&per_page=1`)).body.meta.total, before + 520);
+  const v = run(['audit', 'verify', '--db', a.db]);
+  assert.equal(v.code, 0, v.stdout + v.stderr);
 });
 
 test('concurrent writes of different tables through both servers keep the audit hash chain valid', async () => {
