@@ -5,22 +5,28 @@
 
 /* Permission names: <resource>.read / <resource>.write, plus:
  *   persons.unmask  see ID numbers and phones in full (every such read is audited)
+ *   elders.unmask   see elders' emergency contacts' phones in full (audited the same way)
  *   audit.read      read the audit log        data.export / data.import   files out and in */
 #define READ_ALL "org_units.read buildings.read persons.read households.read household_members.read dict_items.read roles.read"
 #define WRITE_REGISTRY "buildings.write persons.write households.write household_members.write"
+/* home elderly care: elders and their assessments (elders.*); subsidy rules are written by the
+ * district or a street office, the service catalogue by the district; everyone reads both */
+#define ELDERCARE_READ "elders.read"
+#define ELDERCARE_WRITE ELDERCARE_READ " elders.write elders.unmask"
 
 const struct builtin_role builtin_roles[] = {
     {"district_admin", "区级管理员", "District administrator", "subtree",
      READ_ALL " " WRITE_REGISTRY " org_units.write users.read users.write dict_items.write persons.unmask "
-     "audit.read data.export data.import"},
+     "audit.read data.export data.import " ELDERCARE_WRITE " subsidy_rules.write service_items.write"},
     {"street_admin", "街道管理员", "Street-office administrator", "subtree",
-     READ_ALL " " WRITE_REGISTRY " org_units.write users.read users.write persons.unmask audit.read data.export data.import"},
+     READ_ALL " " WRITE_REGISTRY " org_units.write users.read users.write persons.unmask audit.read data.export data.import "
+     ELDERCARE_WRITE " subsidy_rules.write"},
     {"community_worker", "社区工作者", "Community worker", "subtree",
-     READ_ALL " " WRITE_REGISTRY " persons.unmask data.export data.import"},
+     READ_ALL " " WRITE_REGISTRY " persons.unmask data.export data.import " ELDERCARE_WRITE},
     {"grid_worker", "网格员", "Grid worker", "unit",
      READ_ALL " " WRITE_REGISTRY},
     {"auditor", "审计员", "Auditor", "subtree",
-     READ_ALL " users.read audit.read data.export"},
+     READ_ALL " users.read audit.read data.export " ELDERCARE_READ},
     {NULL, NULL, NULL, NULL, NULL}};
 
 enum scope_kind principal_scope(const principal *p, const char *perm) {

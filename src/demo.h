@@ -4,5 +4,8 @@
 #include "db.h"
 
 int demo_build(db *d, long persons, unsigned long long seed, const char *password);
+/* The demo district's home elderly care (demo_eldercare.c), once residents and accounts exist. */
+struct demo_rng;
+int demo_eldercare(db_conn *c, struct demo_rng *rng, long persons, const char *today, const char *now);
 
 #endif

@@ -67,6 +67,22 @@ json_t *import_cell_value(req *r, struct row_lookups *lk, const struct field *f,
         }
         return arr;
     }
+    case FT_REFS: {                  /* "12,15" as exported */
+        json_t *arr = json_array();
+        for (const char *p = cell; *p;) {
+            errno = 0;
+            long long v = strtoll(p, &end, 10);
+            if (end == p || errno) { json_decref(arr); return json_string(cell); }
+            json_array_append_new(arr, json_integer(v));
+            p = end;
+            while (*p == ',' || *p == ' ') p++;
+        }
+        return arr;
+    }
+    case FT_JSON: {
+        json_t *v = json_loads(cell, 0, NULL);
+        return v ? v : json_string(cell);
+    }
     default: return json_string(cell);
     }
 }

@@ -23,7 +23,7 @@
 
 #define MAX_ROW_ERRORS 1000
 
-static int exportable(const struct field *f) { return f->type != FT_PASSWORD && !(f->flags & F_NOIMPORT); }
+static int exportable(const struct field *f) { return f->type != FT_PASSWORD && !(f->flags & (F_NOIMPORT | F_COMPUTED)); }
 
 /* Text of one field of a record as a cell: dictionary labels, tags joined, booleans 是/否. */
 static const char *cell_text(req *r, const struct field *f, json_t *v, int *is_number) {
@@ -45,6 +45,20 @@ static const char *cell_text(req *r, const struct field *f, json_t *v, int *is_n
             sbuf_puts(&b, f->dict ? dict_label(r->dbc, f->dict, json_string_value(t), r->lang_en, &r->a) : json_string_value(t));
         }
         return sbuf_str(&b);
+    }
+    case FT_REFS: {
+        sbuf b;
+        sbuf_init(&b, &r->a);
+        size_t i;
+        json_t *t;
+        json_array_foreach(v, i, t) sbuf_printf(&b, i ? ",%lld" : "%lld", (long long)json_integer_value(t));
+        return sbuf_str(&b);
+    }
+    case FT_JSON: {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+        const char *out = text ? arena_strdup(&r->a, text) : NULL;
+        free(text);
+        return out;
     }
     default: return json_is_string(v) ? json_string_value(v) : NULL;
     }

@@ -9,7 +9,7 @@
 
 static const char *type_name(enum ftype t) {
     static const char *names[] = {"text", "int", "money", "bool", "date", "datetime", "dict", "tags", "ref", "org",
-                                  "id_number", "phone", "password"};
+                                  "id_number", "phone", "password", "refs", "json"};
     return names[t];
 }
 
@@ -20,7 +20,11 @@ json_t *field_json(const struct field *f) {
                           !!(f->flags & F_FILTER), "sort", !!(f->flags & F_SORT), "search", !!(f->flags & F_SEARCH),
                           "list", !!(f->flags & F_LIST), "sensitive", f->type == FT_ID_NUMBER || f->type == FT_PHONE);
     if (f->type == FT_TEXT) json_object_set_new(o, "max_len", json_integer(f->max_len ? f->max_len : 200));
-    if (f->min < f->max) { json_object_set_new(o, "min", json_integer(f->min)); json_object_set_new(o, "max", json_integer(f->max)); }
+    if (f->min < f->max || (f->type == FT_REFS && f->max > 0)) {   /* FT_REFS: how many */
+        json_object_set_new(o, "min", json_integer(f->min));
+        json_object_set_new(o, "max", json_integer(f->max));
+    }
+    if (f->flags & F_COMPUTED) json_object_set_new(o, "computed", json_true());
     if (f->dict) json_object_set_new(o, "dict", json_string(f->dict));
     if (f->ref) json_object_set_new(o, "ref", json_string(f->ref));
     if (f->levels) json_object_set_new(o, "levels", json_string(f->levels));
@@ -89,6 +93,12 @@ static json_t *schema_of(const struct field *f) {
     case FT_DATE: return json_pack("{s:s,s:s}", "type", "string", "format", "date");
     case FT_DATETIME: return json_pack("{s:s,s:s}", "type", "string", "format", "date-time");
     case FT_TAGS: return json_pack("{s:s,s:{s:s}}", "type", "array", "items", "type", "string");
+    case FT_REFS: {
+        json_t *s = json_pack("{s:s,s:{s:s}}", "type", "array", "items", "type", "integer");
+        if (f->max > 0) { json_object_set_new(s, "minItems", json_integer(f->min)); json_object_set_new(s, "maxItems", json_integer(f->max)); }
+        return s;
+    }
+    case FT_JSON: return json_pack("{s:s}", "type", "object");
     case FT_PASSWORD: return json_pack("{s:s,s:s,s:i,s:b}", "type", "string", "format", "password", "minLength", 8, "writeOnly", 1);
     case FT_TEXT: return json_pack("{s:s,s:i}", "type", "string", "maxLength", f->max_len ? f->max_len : 200);
     default: return json_pack("{s:s}", "type", "string");

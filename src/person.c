@@ -2,6 +2,7 @@
  * here is what the ID number implies (gender, birth date), the age shown, and dated status
  * changes: moving out or dying ends the person's household membership on that date. */
 #include "resource.h"
+#include "elder.h"
 #include "household.h"
 #include "idnum.h"
 #include <stdio.h>
@@ -24,12 +25,6 @@ static const struct field person_fields[] = {
     {"note", FT_TEXT, 0, "备注", "Note", .max_len = 500},
 };
 
-static const char *after_str(struct write_ctx *w, const char *k) {
-    json_t *v = json_object_get(w->after, k);
-    if (!v && w->before) v = json_object_get(w->before, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static int person_validate(struct write_ctx *w) {
     req *r = w->r;
     /* a resident ID number states gender and birth date; anything typed must agree with it */
@@ -49,17 +44,17 @@ static int person_validate(struct write_ctx *w) {
     }
     char today[11];
     today_cn(today);
-    const char *birth = after_str(w, "birth_date");
+    const char *birth = write_ctx_str(w, "birth_date");
     if (birth && strcmp(birth, today) > 0)
         write_error(w, "birth_date", "birth_date_future", "出生日期不能晚于今天", "Date of birth cannot be in the future");
 
     /* dated status: leaving needs the date; the date can't precede birth or follow today */
     json_t *st = json_object_get(w->in, "status");
-    const char *status = after_str(w, "status");
+    const char *status = write_ctx_str(w, "status");
     const char *old_status = w->before ? json_string_value(json_object_get(w->before, "status")) : NULL;
     int changed = st && (!old_status || strcmp(old_status, status) != 0);
     if (changed && status && strcmp(status, "active") != 0) {
-        const char *d = after_str(w, "status_date");
+        const char *d = write_ctx_str(w, "status_date");
         if (!json_object_get(w->in, "status_date") || !d)
             write_error(w, "status_date", "required", "迁出或死亡须填写变更日期", "Moving out or death needs its date");
         else if (strcmp(d, today) > 0)
@@ -73,19 +68,29 @@ static int person_validate(struct write_ctx *w) {
     return 0;
 }
 
-static int person_after_write(struct write_ctx *w) {
-    if (w->creating || w->importing) return 0;
+static int person_left(struct write_ctx *w) {
     json_t *st = json_object_get(w->in, "status");
     const char *old_status = w->before ? json_string_value(json_object_get(w->before, "status")) : NULL;
     if (!st || !old_status || strcmp(old_status, json_string_value(st)) == 0) return 0;
     const char *status = json_string_value(st);
     if (strcmp(status, "active") == 0) return 0;
-    return household_person_left(w, w->id, after_str(w, "status_date"), status);
+    return household_person_left(w, w->id, write_ctx_str(w, "status_date"), status);
+}
+
+static int person_after_write(struct write_ctx *w) {
+    if (w->creating || w->importing) return 0;
+    /* an enrolled elder follows the person; its audit entry waits until every write is done */
+    json_t *elder = NULL;
+    int rc = elder_follow_person(w, &elder);
+    if (!rc) rc = person_left(w);
+    if (rc || json_object_size(w->errors)) { json_decref(elder); return rc; }
+    return elder_follow_audit(w, elder);
 }
 
 /* A live household member is not deleted (the household would count a deleted person, or be
  * headed by one): the membership is ended first, or the status changed. */
 static int person_before_delete(struct write_ctx *w) {
+    if (elder_person_delete_check(w) || w->r->status) return w->r->status ? 0 : -1;
     int64_t n = 0;
     if (db_query_int(w->r->dbc, "SELECT count(*) FROM household_members WHERE person_id = ? AND end_date IS NULL "
                                 "AND deleted_at IS NULL", &n, "i", w->id) < 0) return -1;

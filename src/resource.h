@@ -23,7 +23,11 @@ enum ftype {
     FT_ORG,         /* org_units id: sets org_id / org_path / district_code; `levels` allowed */
     FT_ID_NUMBER,   /* identity document number: encrypted, hashed, masked (GB 11643 when id_type is resident_id) */
     FT_PHONE,       /* phone number: encrypted, hashed, masked */
-    FT_PASSWORD     /* write-only; stored as an argon2id hash in column `column` */
+    FT_PASSWORD,    /* write-only; stored as an argon2id hash in column `column` */
+    FT_REFS,        /* ids of records of resource `ref`, each as FT_REF checks it, distinct; JSON array of
+                     * integers, stored comma-separated; min/max bound the count when max > 0 */
+    FT_JSON         /* a JSON object or array whose content the resource's validate hook checks (an
+                     * assessment's item scores); stored as compact JSON text, answered as JSON */
 };
 
 enum fflags {
@@ -37,7 +41,10 @@ enum fflags {
     F_IMMUTABLE = 1 << 7,   /* cannot change after create */
     F_NOIMPORT  = 1 << 8,   /* not a column of import/export */
     F_UNIQUE    = 1 << 9,   /* unique among live records (checked with a clear 409) */
-    F_AGE       = 1 << 10   /* FT_DATE of birth: records also answer "age" in whole years today */
+    F_AGE       = 1 << 10,  /* FT_DATE of birth: records also answer "age" in whole years today */
+    F_COMPUTED  = 1 << 11   /* no storage column: derived when read (the resource's decorate hook fills
+                             * it in); declared so that meta, the console and OpenAPI show it. Implies
+                             * read-only; never filtered, sorted, imported or exported */
 };
 
 struct field {
@@ -52,6 +59,8 @@ struct field {
     const char *levels;             /* FT_ORG: allowed levels, space-separated ("community grid") */
     const char *column;             /* storage column when it differs from name */
     const char *def;                /* default value on create (as text) */
+    const char *ref_perm;           /* FT_REF / FT_REFS: the caller's permission whose scope the referenced
+                                     * records must lie in; NULL = the target's read permission */
 };
 
 struct resource;
@@ -104,6 +113,8 @@ struct resource {
     const char *default_sort;       /* "-id" */
     const char *perm;               /* permission prefix; NULL = name. read: perm.read, write: perm.write */
     const char *title_field;        /* shown as the record's title (name) */
+    const char *cache_deps;         /* other tables (space-separated) whose contents the decorate hook
+                                     * reads: their change counters join the list cache's key */
 
     /* hooks (all optional) */
     int (*validate)(struct write_ctx *w);          /* after field validation; add errors */
@@ -114,14 +125,15 @@ struct resource {
 
 enum rflags {
     R_SCOPED     = 1 << 0,  /* rows carry org_id/org_path and are filtered by the caller's scope */
-    R_NO_CREATE  = 1 << 1,
+    R_NO_CREATE  = 1 << 1,  /* not through the generic POST (a domain route may create them) */
     R_NO_UPDATE  = 1 << 2,
     R_NO_DELETE  = 1 << 3,
     R_IMPORT     = 1 << 4,
     R_EXPORT     = 1 << 5,
     R_NO_SOFT    = 1 << 6,  /* no deleted_at column (append-only tables) */
     R_NO_VERSION = 1 << 7,  /* no version / created_at columns (audit_log) */
-    R_GLOBAL_READ = 1 << 8  /* readable by every signed-in user whatever the scope (dictionaries) */
+    R_GLOBAL_READ = 1 << 8  /* readable by every signed-in user whatever the scope (dictionaries); with
+                             * R_SCOPED, writes stay within the writer's scope (subsidy rules) */
 };
 
 /* registry */
@@ -153,6 +165,10 @@ int crud_history(req *r);
 /* Building blocks for domain code */
 json_t *record_load(req *r, const struct resource *res, int64_t id, int unmask);   /* NULL = 404 (not found / out of scope) */
 int record_write(req *r, const struct resource *res, int64_t id, json_t *in, const char *if_match, json_t **out);
+/* Creates a record of res from `in` (validation, hooks, audit) and answers 201 with it, or the
+ * error: the generic POST after its checks, and domain routes that create records of a kind
+ * declared R_NO_CREATE (an elder's assessment). The caller checked the write permission. */
+int record_create_respond(req *r, const struct resource *res, json_t *in);
 int record_row_json(req *r, const struct resource *res, db_stmt *s, json_t **out);
 /* The same record written straight into b as JSON text, public fields only (no jansson objects:
  * this is the path of every read). Returns the record's version (0 if it has none). */
@@ -167,9 +183,19 @@ int validate_record(struct write_ctx *w);          /* fills w->cols, w->after, w
  * the duplicate as validation does. 1 if one was found, 0 if not, <0 on a storage error. */
 int validate_unique_again(struct write_ctx *w);
 void write_error(struct write_ctx *w, const char *field, const char *code, const char *zh, const char *en);
+/* A text field as it will be stored: the input's validated value (NULL if given as null), else the
+ * stored record's; NULL when neither is text. For hooks that check one field against another. */
+const char *write_ctx_str(struct write_ctx *w, const char *field);
+/* A value a hook derives (a copied name, a computed total): stored in column `field` and shown in
+ * the record as written. Text may be NULL. */
+void write_ctx_set_text(struct write_ctx *w, const char *field, const char *v);
+void write_ctx_set_int(struct write_ctx *w, const char *field, int64_t v);
 int respond_validation(req *r, json_t *errors, json_t *codes);
 int date_valid(const char *s);                     /* YYYY-MM-DD, a real date */
 int age_on(const char *birth, const char *today);  /* whole years; -1 if birth is not a date */
+/* d + months (may be negative), the day kept where the month has it, else its last day
+ * (08-31 + 6 months = 02-28 or 02-29). */
+void date_add_months(const char *d, int months, char out[11]);
 /* Whether another live record of res (other than `self`) holds v in col: 1 with *existing, 0, <0. */
 int unique_taken_in(req *r, const struct resource *res, int64_t self, const char *col, struct sqlv v, int64_t *existing);
 /* The message of a failed uniqueness check, as validation writes it. */

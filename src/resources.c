@@ -3,9 +3,11 @@
 
 extern const struct resource res_org_units, res_buildings, res_persons, res_households, res_household_members,
     res_users, res_roles, res_dict_items, res_audit_log;
+extern const struct resource res_elders, res_assessments, res_subsidy_rules, res_service_items;
 
 const struct resource *const resources[] = {
     &res_org_units, &res_buildings, &res_persons, &res_households, &res_household_members,
     &res_users, &res_roles, &res_dict_items, &res_audit_log,
+    &res_elders, &res_assessments, &res_subsidy_rules, &res_service_items,
 };
 const int resources_count = sizeof resources / sizeof resources[0];

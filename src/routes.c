@@ -2,6 +2,7 @@
  * authorization-matrix test reads this table through /api/v1/meta/routes. */
 #include "router.h"
 #include "api.h"
+#include "elder.h"
 #include "household.h"
 #include "resource.h"
 #include "stats.h"
@@ -21,6 +22,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/audit.xlsx", api_audit_export_xlsx, 0, "audit.read", "导出审计日志", "Export the audit log"},
     {"GET", "/api/v1/stats/summary", api_stats_summary, 0, "persons.read", "首页统计", "Dashboard summary"},
     {"POST", "/api/v1/households/{id}/change_head", household_change_head, 0, "households.write", "变更户主", "Change the head of household"},
+    {"POST", "/api/v1/elders/{id}/assessments", elder_assess, 0, "elders.write", "能力评估", "Assess an elder (GB/T 42195-2022 or Barthel)"},
     {"POST", "/api/v1/{res}/import", crud_import, RT_UPLOAD, "data.import", "导入", "Import CSV or XLSX"},
     {"GET", "/api/v1/{res}.csv", crud_export_csv, 0, "data.export", "导出 CSV", "Export CSV"},
     {"GET", "/api/v1/{res}.xlsx", crud_export_xlsx, 0, "data.export", "导出 Excel", "Export XLSX"},

@@ -24,6 +24,22 @@ void write_error(struct write_ctx *w, const char *field, const char *code, const
     json_object_set_new(w->error_codes, field, json_string(code));
 }
 
+const char *write_ctx_str(struct write_ctx *w, const char *field) {
+    json_t *v = json_object_get(w->after, field);
+    if (!v && w->before) v = json_object_get(w->before, field);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+void write_ctx_set_text(struct write_ctx *w, const char *field, const char *v) {
+    colvals_set(w->cols, field, sv_text(v ? arena_strdup(&w->r->a, v) : NULL));
+    json_object_set_new(w->after, field, v ? json_string(v) : json_null());
+}
+
+void write_ctx_set_int(struct write_ctx *w, const char *field, int64_t v) {
+    colvals_set(w->cols, field, sv_int(v));
+    json_object_set_new(w->after, field, json_integer(v));
+}
+
 int respond_validation(req *r, json_t *errors, json_t *codes) {
     return resp_error_fields(r, 422, "validation_failed", "数据校验未通过，请检查标出的字段",
                              "Validation failed; see the fields marked", json_incref(errors), json_incref(codes));
@@ -67,6 +83,15 @@ int age_on(const char *birth, const char *today) {
     int age = ty - by;
     if (tm < bm || (tm == bm && td < bd)) age--;
     return age;
+}
+
+void date_add_months(const char *d, int months, char out[11]) {
+    int y = atoi(d), m = atoi(d + 5) - 1 + months, day = atoi(d + 8);
+    y += m >= 0 ? m / 12 : -((11 - m) / 12);
+    m = ((m % 12) + 12) % 12 + 1;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int last = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    snprintf(out, 11, "%04d-%02d-%02d", y, m, day > last ? last : day);
 }
 
 static int datetime_valid(const char *s) {
@@ -241,7 +266,9 @@ static int check_org(struct write_ctx *w, const struct field *f, int64_t id) {
     return 0;
 }
 
-static int check_ref(struct write_ctx *w, const struct field *f, int64_t id) {
+/* Whether record `id` of f's target exists (live) within the caller's scope: 1, 0 after noting
+ * unknown_reference under `errfield`, or <0. */
+static int ref_exists(struct write_ctx *w, const struct field *f, int64_t id, const char *errfield) {
     req *r = w->r;
     const struct resource *target = resource_find(f->ref);
     if (!target) return -1;
@@ -250,7 +277,8 @@ static int check_ref(struct write_ctx *w, const struct field *f, int64_t id) {
     sqlb_sql(&q, arena_printf(&r->a, "SELECT t.id FROM %s t WHERE t.id = ", target->table));
     sqlb_val(&q, sv_int(id));
     if (!(target->flags & R_NO_SOFT)) sqlb_sql(&q, " AND t.deleted_at IS NULL");
-    if (target->flags & R_SCOPED) scope_restrict(&q, r->who, resource_read_perm(target, &r->a), "t");
+    if ((target->flags & R_SCOPED) && (f->ref_perm || !(target->flags & R_GLOBAL_READ)))
+        scope_restrict(&q, r->who, f->ref_perm ? f->ref_perm : resource_read_perm(target, &r->a), "t");
     db_stmt *s = sqlb_prepare(&q, r->dbc);
     if (!s) return -1;
     int rc = db_step(s);
@@ -260,11 +288,80 @@ static int check_ref(struct write_ctx *w, const struct field *f, int64_t id) {
         char zh[160], en[160];
         snprintf(zh, sizeof zh, "引用的%s不存在", target->label_zh);
         snprintf(en, sizeof en, "No such %s", target->label_en);
-        write_error(w, f->name, "unknown_reference", zh, en);
+        write_error(w, errfield, "unknown_reference", zh, en);
         return 0;
+    }
+    return 1;
+}
+
+static int check_ref(struct write_ctx *w, const struct field *f, int64_t id) {
+    int rc = ref_exists(w, f, id, f->name);
+    if (rc <= 0) return rc;
+    if (f->flags & F_UNIQUE) {                /* one live elder per person */
+        int64_t existing = 0;
+        int taken = unique_taken(w, f, field_column(f), sv_int(id), &existing);
+        if (taken < 0) return -1;
+        if (taken) { note_duplicate(w, f, existing); return 0; }
     }
     colvals_set(w->cols, field_column(f), sv_int(id));
     json_object_set_new(w->after, f->name, json_integer(id));
+    return 0;
+}
+
+/* FT_REFS: an array of distinct record ids, as many as the declaration allows, each checked as a
+ * single reference is (errors name the element: "assessors[1]"). */
+static int check_refs(struct write_ctx *w, const struct field *f, json_t *v) {
+    req *r = w->r;
+    char zh[200], en[200];
+    if (!json_is_array(v)) {
+        snprintf(zh, sizeof zh, "%s应为记录编号数组", f->label_zh);
+        snprintf(en, sizeof en, "%s must be an array of record ids", f->label_en);
+        write_error(w, f->name, "wrong_type", zh, en);
+        return 0;
+    }
+    size_t n = json_array_size(v);
+    if (f->max > 0 && (n < (size_t)f->min || n > (size_t)f->max)) {
+        if (f->min == f->max) {
+            snprintf(zh, sizeof zh, "%s须为 %lld 个", f->label_zh, (long long)f->min);
+            snprintf(en, sizeof en, "%s needs exactly %lld", f->label_en, (long long)f->min);
+        } else {
+            snprintf(zh, sizeof zh, "%s须为 %lld 到 %lld 个", f->label_zh, (long long)f->min, (long long)f->max);
+            snprintf(en, sizeof en, "%s needs %lld to %lld", f->label_en, (long long)f->min, (long long)f->max);
+        }
+        write_error(w, f->name, "wrong_count", zh, en);
+        return 0;
+    }
+    sbuf joined;
+    sbuf_init(&joined, &r->a);
+    json_t *clean = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) {
+        const char *ef = arena_printf(&r->a, "%s[%zu]", f->name, i);
+        if (!json_is_integer(e) || json_integer_value(e) <= 0) {
+            snprintf(zh, sizeof zh, "%s应为记录编号（整数）", f->label_zh);
+            snprintf(en, sizeof en, "%s must hold record ids (integers)", f->label_en);
+            write_error(w, ef, "wrong_type", zh, en);
+            json_decref(clean);
+            return 0;
+        }
+        size_t j;
+        json_t *x;
+        json_array_foreach(clean, j, x) if (json_integer_value(x) == json_integer_value(e)) {
+            snprintf(zh, sizeof zh, "%s不能重复", f->label_zh);
+            snprintf(en, sizeof en, "%s must be distinct", f->label_en);
+            write_error(w, ef, "duplicate_ref", zh, en);
+            json_decref(clean);
+            return 0;
+        }
+        int rc = ref_exists(w, f, json_integer_value(e), ef);
+        if (rc <= 0) { json_decref(clean); return rc; }
+        if (joined.len) sbuf_puts(&joined, ",");
+        sbuf_printf(&joined, "%lld", (long long)json_integer_value(e));
+        json_array_append(clean, e);
+    }
+    colvals_set(w->cols, field_column(f), sv_text(joined.len ? sbuf_str(&joined) : NULL));
+    json_object_set_new(w->after, f->name, clean);
     return 0;
 }
 
@@ -426,6 +523,18 @@ static int validate_value(struct write_ctx *w, const struct field *f, json_t *v)
     case FT_REF:
         if (!json_is_integer(v) || json_integer_value(v) <= 0) return type_error(w, f, "记录编号（整数）", "a record id (integer)");
         return check_ref(w, f, json_integer_value(v));
+    case FT_REFS:
+        return check_refs(w, f, v);
+    case FT_JSON: {
+        /* the shape only: what the object must hold is the resource's own rule (its validate hook) */
+        if (!json_is_object(v) && !json_is_array(v)) return type_error(w, f, "JSON 对象", "a JSON object");
+        char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!text) return -1;
+        colvals_set(w->cols, col, sv_text(arena_strdup(&r->a, text)));
+        free(text);
+        json_object_set(w->after, f->name, v);
+        return 0;
+    }
     case FT_ORG:
         if (!json_is_integer(v) || json_integer_value(v) <= 0) return type_error(w, f, "组织单位编号（整数）", "an organisation unit id (integer)");
         return check_org(w, f, json_integer_value(v));
@@ -551,7 +660,7 @@ int validate_record(struct write_ctx *w) {
         for (int i = 0; i < res->nfields; i++) {
             const struct field *f = &res->fields[i];
             if ((pass == 0) != (strcmp(f->name, "id_type") == 0)) continue;
-            if (f->flags & F_READONLY) continue;
+            if (f->flags & (F_READONLY | F_COMPUTED)) continue;
             json_t *val = json_object_get(w->in, f->name);
             if (!w->creating && val && (f->flags & F_IMMUTABLE) && w->before) {
                 json_t *old = json_object_get(w->before, f->name);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { startServer, loginAs, Client, stopAndCollect } from './lib.mjs';
 
 let srv, cw, gw, auditor, admin;
-const RESOURCES = ['org_units', 'buildings', 'persons', 'households', 'household_members', 'users', 'roles', 'dict_items', 'audit_log'];
+const RESOURCES = ['org_units', 'buildings', 'persons', 'households', 'household_members', 'users', 'roles', 'dict_items', 'audit_log',
+  'elders', 'assessments', 'subsidy_rules', 'service_items'];
 
 before(async () => {
   srv = await startServer();

@@ -21,6 +21,11 @@ export function formatValue(field, rec) {
     case 'org': return rec.org_name || String(v);
     case 'datetime': return localDateTime(v);
     case 'money': return (Number(v) / 100).toFixed(2);
+    case 'refs': return (Array.isArray(v) ? v : [v]).map((id) => `#${id}`).join('、');
+    // a structured value (an assessment's item scores): "B1.1: 4, B1.2: 3" rather than raw JSON
+    case 'json': return v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.entries(v).map(([k, x]) => `${k}: ${typeof x === 'object' ? JSON.stringify(x) : x}`).join(', ')
+      : JSON.stringify(v);
     case 'date': return field.name === 'birth_date' && rec.age != null ? `${v}（${rec.age}${t('岁', '')}）` : v;
     default: return String(v);
   }
