@@ -464,7 +464,8 @@ static int add_filter(req *r, const struct resource *res, sqlb *q, const char *k
     if (dunder) op = dunder + 2;
     const struct field *f = resource_field(res, name);
     int is_id = strcmp(name, "id") == 0;
-    int is_time = strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0;
+    /* the time stamps are columns of every kind with versions, not of the audit log */
+    int is_time = !(res->flags & R_NO_VERSION) && (strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0);
     if (!is_id && !is_time && (!f || !(f->flags & F_FILTER))) {
         char zh[160], en[160];
         snprintf(zh, sizeof zh, "不支持按“%.60s”筛选", name);
@@ -636,7 +637,8 @@ int crud_order(req *r, const struct resource *res, sqlb *q) {
         int desc = item[0] == '-';
         const char *name = desc || item[0] == '+' ? item + 1 : item;
         const struct field *f = resource_field(res, name);
-        int sys = strcmp(name, "id") == 0 || strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0;
+        int stamp = !(res->flags & R_NO_VERSION) && (strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0);
+        int sys = strcmp(name, "id") == 0 || stamp;
         if (!sys && (!f || !(f->flags & F_SORT))) {
             char zh[160], en[160];
             snprintf(zh, sizeof zh, "不支持按“%.60s”排序", name);
