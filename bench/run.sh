@@ -172,6 +172,7 @@ echo "$TABLE"
   echo
   if [ -f docs/BENCHMARKS-notes.md ]; then cat docs/BENCHMARKS-notes.md; fi
   if [ -f docs/BENCHMARKS-dispatch.md ]; then echo; cat docs/BENCHMARKS-dispatch.md; fi
+  if [ -f docs/BENCHMARKS-fuzz.md ]; then echo; cat docs/BENCHMARKS-fuzz.md; fi   # make fuzz
 } > docs/BENCHMARKS.md
 echo
 echo "written to docs/BENCHMARKS.md"
