@@ -5,6 +5,8 @@
 #   SCALE=N     residents in the benchmark database (reused from bench/out/ unless FRESH=1)
 #   DUR=S       seconds per wrk run (default 10); RUNS=K  runs per figure, median reported (default 3)
 #   IMPORT=N    rows in the import benchmark (default 1,000,000; median of RUNS imports)
+#   PG=0        leaves out the PostgreSQL block (the same district moved there by migrate-data: one
+#               server and two, beside pgbench; about 5 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/release}
@@ -93,6 +95,76 @@ echo "   nginx: $NGX_L   shequ: $SQ_L"
 cleanup
 pids=()
 
+# ---- PostgreSQL: the same two API figures on one server and on two, beside pgbench ----
+# The same district moved by `shequ migrate-data` from the SQLite file above into a private
+# PostgreSQL (scripts/pg-cluster.sh; the bearer token moves with it); the servers reach it by its
+# unix socket. One server, then two (a wrk of half the connections against each at once, summed;
+# then the same load through haproxy, scripts/haproxy-config.sh), beside pgbench running the
+# statement a GET of one resident runs (bench/pgbench-person.sql), prepared, in the same run.
+# PG=0 skips this block.
+PG_MIG_S=n/a PG_P1="n/a 0 0" PG_L1="n/a 0 0" PG_P2=n/a PG_L2=n/a PG_PH="n/a 0 0" PG_LH="n/a 0 0" PGB=n/a PG_VERSION=
+if [ "${PG:-1}" != 0 ]; then
+  source scripts/pg-cluster.sh
+  trap 'cleanup; pg_cluster_stop' EXIT
+  pg_cluster_start "-c max_connections=200 -c shared_buffers=1GB" || { echo "cannot start PostgreSQL"; exit 1; }
+  PGDB=$(pg_cluster_createdb bench)
+  PGSOCK="postgresql://shequ@/bench?host=$PG_DIR&port=$PG_PORT"
+  echo "== PostgreSQL $PG_VERSION: shequ migrate-data of the district"
+  t0=$(date +%s.%N)
+  "$BIN" migrate-data --from "sqlite:$DB" --to "$PGDB" > "$OUT/migrate-data.out" 2>&1 || { cat "$OUT/migrate-data.out"; exit 1; }
+  t1=$(date +%s.%N)
+  PG_MIG_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
+  PG_ROWS=$(sed -nE 's/^moved ([0-9]+) rows.*/\1/p' "$OUT/migrate-data.out")
+  echo "   $PG_ROWS rows in $PG_MIG_S s"
+  PG_KEY=$(cat "$DB.key")
+  pg_serve() { SHEQU_SECRET_KEY=$PG_KEY SHEQU_QUIET_ACCESS=1 "$BIN" serve --db "$PGSOCK" --listen "127.0.0.1:$1" 2>"$OUT/serve-pg-$1.log" & pids+=($!)
+               for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/api/v1/health" >/dev/null && break; sleep 0.1; done; }
+  # two wrk at once, one thread and half the connections each, against two servers; prints summed req/s
+  wrk_pair_median() {
+    local a=$1 b=$2 paths=$3 results=()
+    for _ in $(seq "$RUNS"); do
+      wrk -t1 -c$((CONN / 2)) -d"${DUR}s" -s bench/wrk-paths.lua "$a" -- "$paths" "$TOKEN" > "$OUT/wrk-a" &
+      local w=$!
+      wrk -t1 -c$((CONN / 2)) -d"${DUR}s" -s bench/wrk-paths.lua "$b" -- "$paths" "$TOKEN" > "$OUT/wrk-b"
+      wait "$w"
+      results+=("$(awk '/Requests\/sec/ {s += $2} END {printf "%.2f", s}' "$OUT/wrk-a" "$OUT/wrk-b")")
+    done
+    printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+  }
+  PG1=18911 PG2=18912 PGH=18913
+  pg_serve $PG1
+  echo "== PostgreSQL, one server: GET /api/v1/persons/{id}, then the community list"
+  PG_P1=$(wrk_median "http://127.0.0.1:$PG1" "$OUT/person-paths" "$TOKEN")
+  PG_L1=$(wrk_median "http://127.0.0.1:$PG1" "$OUT/list-paths" "$TOKEN")
+  echo "   person: $PG_P1   list: $PG_L1"
+  echo "== pgbench: the same SELECT of one resident, prepared, 8 clients"
+  MAXID=$(psql -X -A -t -d "$PGDB" -c "SELECT max(id) FROM persons")
+  LO=$(psql -X -A -t -d "$PGDB" -c "SELECT o.org_path FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.username = 'district_admin'")
+  HI="${LO%/}0"                     # the scope's upper bound, as scope.c writes it ('0' follows '/')
+  pgb_runs=()
+  for _ in $(seq "$RUNS"); do
+    pgb_runs+=("$(pgbench -n -M prepared -c 8 -j 2 -T "$DUR" -f bench/pgbench-person.sql -D maxid="$MAXID" -D lo="$LO" -D hi="$HI" \
+                  -h "$PG_DIR" -p "$PG_PORT" -U shequ bench 2>&1 | awk '/^tps/ {printf "%.2f", $3}')")
+  done
+  PGB=$(printf '%s\n' "${pgb_runs[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  echo "   pgbench: $PGB tps"
+  pg_serve $PG2
+  echo "== PostgreSQL, two servers (wrk against each at once, then through haproxy)"
+  PG_P2=$(wrk_pair_median "http://127.0.0.1:$PG1" "http://127.0.0.1:$PG2" "$OUT/person-paths")
+  PG_L2=$(wrk_pair_median "http://127.0.0.1:$PG1" "http://127.0.0.1:$PG2" "$OUT/list-paths")
+  bash scripts/haproxy-config.sh $PGH $PG1 $PG2 > "$OUT/haproxy.cfg"
+  haproxy -db -f "$OUT/haproxy.cfg" 2>"$OUT/haproxy.log" &
+  pids+=($!)
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PGH/api/v1/health" >/dev/null && break; sleep 0.1; done
+  PG_PH=$(wrk_median "http://127.0.0.1:$PGH" "$OUT/person-paths" "$TOKEN")
+  PG_LH=$(wrk_median "http://127.0.0.1:$PGH" "$OUT/list-paths" "$TOKEN")
+  echo "   person: $PG_P2 (haproxy: $PG_PH)   list: $PG_L2 (haproxy: $PG_LH)"
+  cleanup
+  pids=()
+  pg_cluster_stop
+fi
+# ---- end of the PostgreSQL block ----
+
 # ---- console: the persons list's first page in chromium (bench/console-first-page.mjs) ----
 # a server that also serves the console (build/web); warm = a click on 居民 in the menu, cold = a
 # full load of /r/persons in a fresh browser context; both until the first row is painted
@@ -147,6 +219,7 @@ read -r nl50 _ _ <<<"$NGX_L"; read -r sl50 _ sl_p99 <<<"$SQ_L"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN{ if ((dir=="ge" && v>=t) || (dir=="le" && v<=t)) print "met"; else print "NOT met" }'; }
 R_P=$(ratio "$sp50" "$np50"); R_L=$(ratio "$sl50" "$nl50")
+read -r pp1 _ _ <<<"$PG_P1"; read -r pl1 _ _ <<<"$PG_L1"; read -r ph _ _ <<<"$PG_PH"; read -r lh _ _ <<<"$PG_LH"
 TABLE=$(cat <<TXT
 | figure | shequ | reference (same run) | ratio | target | |
 |---|---|---|---|---|---|
@@ -158,8 +231,21 @@ TABLE=$(cat <<TXT
 | persons list in the console: first row painted, ms, cold full load / warm menu click (chromium, $CONSOLE_total residents) | $CONSOLE_cold_ms / $CONSOLE_warm_ms | the same list request by fetch: $CONSOLE_api_ms ms; sign-in page to its load event: $CONSOLE_load_ms ms | | <= 1000 | $([ "$CONSOLE_cold_ms" = n/a ] && echo "not measured" || verdict "$CONSOLE_cold_ms" 1000 le) |
 TXT
 )
+PG_TABLE=
+if [ "$PG_P1" != "n/a 0 0" ]; then
+PG_TABLE=$(cat <<TXT
+| figure, PostgreSQL $PG_VERSION (the same district moved by migrate-data: $PG_ROWS rows in ${PG_MIG_S} s; servers on its unix socket) | shequ | reference (same run) | ratio | target | |
+|---|---|---|---|---|---|
+| GET /api/v1/persons/{id}, one server, req/s | $pp1 | the SQLite server above: $sp50; pgbench, the same SELECT prepared (8 clients): $PGB tps | $(ratio "$pp1" "$sp50") of SQLite, $(ratio "$pp1" "$PGB") of pgbench | >= 0.5 of SQLite | $(verdict "$(ratio "$pp1" "$sp50")" 0.5 ge) |
+| GET /api/v1/persons/{id}, two servers, req/s (wrk against each; through haproxy: $ph) | $PG_P2 | one server: $pp1 | $(ratio "$PG_P2" "$pp1") | >= 1.6 where cores allow | $(verdict "$(ratio "$PG_P2" "$pp1")" 1.6 ge) |
+| 20-row community list, one server, req/s | $pl1 | the SQLite server above: $sl50 | $(ratio "$pl1" "$sl50") | >= 0.5 of SQLite | $(verdict "$(ratio "$pl1" "$sl50")" 0.5 ge) |
+| 20-row community list, two servers, req/s (through haproxy: $lh) | $PG_L2 | one server: $pl1 | $(ratio "$PG_L2" "$pl1") | >= 1.6 where cores allow | $(verdict "$(ratio "$PG_L2" "$pl1")" 1.6 ge) |
+TXT
+)
+fi
 echo
 echo "$TABLE"
+if [ -n "$PG_TABLE" ]; then echo; echo "$PG_TABLE"; fi
 {
   echo "# Benchmarks"
   echo
@@ -170,6 +256,12 @@ echo "$TABLE"
   echo
   echo "$TABLE"
   echo
+  if [ -n "$PG_TABLE" ]; then
+    echo "On PostgreSQL (the same run; \`PG=0\` leaves this out):"
+    echo
+    echo "$PG_TABLE"
+    echo
+  fi
   if [ -f docs/BENCHMARKS-notes.md ]; then cat docs/BENCHMARKS-notes.md; fi
   if [ -f docs/BENCHMARKS-dispatch.md ]; then echo; cat docs/BENCHMARKS-dispatch.md; fi
   if [ -f docs/BENCHMARKS-fuzz.md ]; then echo; cat docs/BENCHMARKS-fuzz.md; fi   # make fuzz

@@ -45,7 +45,7 @@ echo "== loading the demo district once ($SCALE residents)"
 
 for i in "${!BACKENDS[@]}"; do
   port=${BACKENDS[$i]}
-  "$BIN" serve --db "$DB" --listen "127.0.0.1:$port" --threads 4 2> >(sed -u "s/^/[s$((i + 1))] /" >&2) &
+  "$BIN" serve --db "$DB" --listen "127.0.0.1:$port" 2> >(sed -u "s/^/[s$((i + 1))] /" >&2) &
   pids+=($!)
 done
 for port in "${BACKENDS[@]}"; do

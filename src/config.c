@@ -14,6 +14,7 @@ void config_defaults(struct config *c) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     /* two per core: a worker waiting on the disk or a slow client leaves its core to another */
     c->threads = n > 0 ? (int)(2 * n) : 4;
+    c->threads_auto = 1;
     c->max_connections = 1024;
     c->per_ip_connections = 0;
     c->timeout_s = 30;
@@ -49,7 +50,7 @@ int config_set(struct config *c, const char *k, const char *v) {
     int tmp;
     if (!strcmp(k, "db")) snprintf(c->db, sizeof c->db, "%s", v);
     else if (!strcmp(k, "listen")) return config_parse_listen(c, v);
-    else if (!strcmp(k, "threads")) return set_int(&c->threads, v, 1, 256);
+    else if (!strcmp(k, "threads")) { c->threads_auto = 0; return set_int(&c->threads, v, 1, 256); }
     else if (!strcmp(k, "max_connections")) return set_int(&c->max_connections, v, 1, 100000);
     else if (!strcmp(k, "per_ip_connections")) return set_int(&c->per_ip_connections, v, 0, 100000);
     else if (!strcmp(k, "timeout_s")) return set_int(&c->timeout_s, v, 1, 3600);

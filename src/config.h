@@ -9,6 +9,7 @@ struct config {
     char host[64];
     int port;
     int threads;
+    int threads_auto;             /* threads not given: serve sizes them for the engine */
     int max_connections;
     int per_ip_connections;
     int timeout_s;

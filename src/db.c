@@ -54,6 +54,9 @@ void db_close(db *d) {
 const char *db_engine(const db *d) { return d->ops->name; }
 const char *db_connection_engine(const db_conn *c) { return c->ops->name; }
 const char *db_url_path(const db *d) { return d->path; }
+int db_url_remote(const char *url) {
+    return strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
+}
 
 /* A server worker keeps one connection for its whole life, so the common path takes no lock;
  * connections left over (the pool is sized threads + 3) serve everything else. */
@@ -366,6 +369,8 @@ int db_copy_end(db_conn *c, int cancel, int64_t *rows) {
     c->copy_ncols = c->copy_col = 0;
     return rc;
 }
+
+int db_copy_native(const db_conn *c) { return c->ops->copy_begin != NULL; }
 
 void db_url_redacted(const char *url, char *out, size_t n) {
     /* scheme://user:***@host/... */

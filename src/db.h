@@ -38,6 +38,9 @@ void db_close(db *d);
 const char *db_engine(const db *d);                      /* "sqlite" or "postgresql" */
 const char *db_connection_engine(const db_conn *c);      /* the same, for a connection's database */
 const char *db_url_path(const db *d);                    /* the SQLite file; NULL for PostgreSQL */
+/* Whether every statement on this URL is a round trip to a database server (PostgreSQL), during
+ * which the thread that sent it waits: a server then wants more threads than cores. */
+int db_url_remote(const char *url);
 
 db_conn *db_acquire(db *d);
 void db_release(db_conn *c);
@@ -143,6 +146,9 @@ int db_copy_begin(db_conn *c, const char *table, const char *const *cols, int nc
 int db_copy_put(db_conn *c, enum db_type t, const void *v, int len);
 int db_copy_row(db_conn *c);
 int db_copy_end(db_conn *c, int cancel, int64_t *rows);
+/* Whether db_copy_* is the engine's own bulk path (PostgreSQL's COPY), worth more than INSERTs of
+ * many rows; where it is not, a caller with its own multi-row INSERTs keeps them. */
+int db_copy_native(const db_conn *c);
 
 /* A name safe to put in SQL between double quotes ([a-z0-9_], as every table and column of the
  * schema); db_clear_tables and db_copy_begin refuse any other. */

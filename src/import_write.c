@@ -10,10 +10,18 @@
  * has written as many rows as the table held (and at least BULK_MIN_ROWS), it switches to bulk
  * mode (import_bulk.c): the indexes are set aside and rebuilt at the end, and the values of the
  * unique column are kept in memory, which then answers the check. Either way every row gets the
- * same errors as through record_save, in the same order. */
+ * same errors as through record_save, in the same order.
+ *
+ * Where the engine has a COPY of its own (PostgreSQL), the valid rows of a batch go in one COPY
+ * instead of a multi-row INSERT and two savepoint statements for every 32: four round trips a
+ * batch of 256 instead of 24, which is what counts when the database is on another machine (on the
+ * same one PostgreSQL's upkeep of the table's indexes takes most of the time either way). A taken
+ * unique value fails the COPY whole, and the batch is then written by the INSERTs above, which
+ * find the row as before. */
 #include "import_write.h"
 #include "crud_internal.h"
 #include "import_bulk.h"
+#include "http.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +47,10 @@ struct group {
     struct insert_cache ic;
 };
 
+/* Valid rows of the same columns waiting for one COPY (an import batch holds 256). */
+#define COPY_ROWS 256
+struct copy_rows { const struct prow *rows[COPY_ROWS]; int n; };
+
 /* Rows of at least this many make an import worth bulk mode (see maybe_bulk). */
 #define BULK_MIN_ROWS 20000
 
@@ -52,6 +64,8 @@ struct import_writer {
     struct import_bulk *bulk;       /* NULL until then */
     int64_t bulk_rows, bulk_tag_rows;   /* written in bulk mode, for the change counters */
     int unwritten;                  /* bulk mode stopped writing rows: the import will be rolled back */
+    int copy;                       /* the engine's COPY writes valid rows (never with bulk mode) */
+    struct copy_rows cr;
 };
 
 static int tags_flush(struct import_writer *w) {
@@ -178,6 +192,82 @@ static int groups_flush(struct import_writer *w) {
     return 0;
 }
 
+static int group_add(struct import_writer *w, const struct prow *pr, int64_t id);
+
+static int copy_put_value(db_conn *c, struct sqlv v) {
+    char num[40];
+    switch (v.k) {
+    case SV_INT: snprintf(num, sizeof num, "%lld", (long long)v.i); return db_copy_put(c, DBT_INT, num, -1);
+    case SV_REAL: snprintf(num, sizeof num, "%.17g", v.d); return db_copy_put(c, DBT_REAL, num, -1);
+    case SV_TEXT: return db_copy_put(c, DBT_TEXT, v.s, v.len);
+    case SV_BLOB: return db_copy_put(c, DBT_BLOB, v.s, v.len);
+    default: return db_copy_put(c, DBT_NULL, NULL, 0);
+    }
+}
+
+/* The waiting rows in one COPY, with the ids that follow the file and the stamps record_insert_rows
+ * gives; DB_ERR_UNIQUE if a value is taken (nothing of it stays: the savepoint undoes it). */
+static int copy_write(struct import_writer *w) {
+    req *r = w->run->r;
+    const struct resource *res = w->run->res;
+    struct copy_rows *cr = &w->cr;
+    const struct colvals *first = &cr->rows[0]->cols;
+    int stamps = !(res->flags & R_NO_VERSION), ncols = 0;
+    const char **cols = arena_alloc(&r->a, sizeof *cols * (size_t)(first->n + 5));
+    cols[ncols++] = "id";
+    for (int i = 0; i < first->n; i++) cols[ncols++] = first->v[i].col;
+    if (stamps) { cols[ncols++] = "created_at"; cols[ncols++] = "updated_at"; cols[ncols++] = "created_by"; cols[ncols++] = "updated_by"; }
+    char now[32], uid[24];
+    now_utc_iso(now);
+    int64_t user = r->who ? r->who->user_id : 0;
+    snprintf(uid, sizeof uid, "%lld", (long long)user);
+    int rc = db_savepoint(r->dbc);
+    if (rc) return rc;
+    rc = db_copy_begin(r->dbc, res->table, cols, ncols);
+    for (int row = 0; row < cr->n && !rc; row++) {
+        const struct colvals *v = &cr->rows[row]->cols;
+        rc = copy_put_value(r->dbc, sv_int(w->next_id + row));
+        for (int i = 0; i < v->n && !rc; i++) rc = copy_put_value(r->dbc, v->v[i].v);
+        for (int i = 0; stamps && i < 4 && !rc; i++)
+            rc = i < 2 ? db_copy_put(r->dbc, DBT_TEXT, now, -1) : db_copy_put(r->dbc, user ? DBT_INT : DBT_NULL, user ? uid : NULL, -1);
+        if (!rc) rc = db_copy_row(r->dbc);
+    }
+    int end = db_copy_end(r->dbc, rc != 0, NULL);
+    if (!rc) rc = end;
+    int sp = db_savepoint_end(r->dbc, rc != 0);
+    return rc ? rc : sp;
+}
+
+static int copy_flush(struct import_writer *w) {
+    struct copy_rows *cr = &w->cr;
+    if (!cr->n) return 0;
+    int rc = copy_write(w);
+    int n = cr->n;
+    cr->n = 0;
+    if (!rc) {
+        for (int i = 0; i < n && !rc; i++) rc = row_written(w, cr->rows[i], w->next_id + i);
+        w->next_id += n;
+        w->run->ok_rows += n;
+        return rc;
+    }
+    if (rc != DB_ERR_UNIQUE) return rc;
+    /* a taken value: the INSERTs find its row and report it as they would have */
+    rc = 0;
+    for (int i = 0; i < n && !rc; i++) rc = group_add(w, cr->rows[i], 0);
+    return rc ? rc : groups_flush(w);
+}
+
+/* Queues a valid row for the next COPY: rows of other columns send the waiting ones first. */
+static int copy_add(struct import_writer *w, const struct prow *pr) {
+    struct copy_rows *cr = &w->cr;
+    if (cr->n && (cr->n == COPY_ROWS || !colvals_same_columns(&cr->rows[0]->cols, &pr->cols))) {
+        int rc = copy_flush(w);
+        if (rc) return rc;
+    }
+    cr->rows[cr->n++] = pr;
+    return 0;
+}
+
 /* Queues a valid row. Without bulk mode rows are inserted in file order (a duplicate is found by
  * the insert), so a row of other columns ends the group; in bulk mode they already hold their
  * ids and a group per column set waits. */
@@ -202,7 +292,8 @@ int import_writer_row(struct import_writer *w, struct prow *pr) {
     req *r = run->r;
     /* errors go in file order: rows queued before this one must meet the index first */
     if (pr->kind != ROW_OK && !w->bulk) {
-        int rc = groups_flush(w);
+        int rc = copy_flush(w);
+        if (!rc) rc = groups_flush(w);
         if (rc) return rc;
     }
     switch (pr->kind) {
@@ -231,7 +322,7 @@ int import_writer_row(struct import_writer *w, struct prow *pr) {
         return 0;
     }
     case ROW_OK: {
-        if (!w->bulk) return group_add(w, pr, 0);
+        if (!w->bulk) return w->copy ? copy_add(w, pr) : group_add(w, pr, 0);
         if (pr->du.f) {
             int64_t existing = 0;
             int taken = import_bulk_claim(w->bulk, pr->du.col, pr->du.v, w->next_id, &existing);
@@ -254,7 +345,8 @@ int import_writer_row(struct import_writer *w, struct prow *pr) {
  * never change the schema (which makes every connection prepare its statements again). */
 static int maybe_bulk(struct import_writer *w) {
     if (w->bulk || w->run->ok_rows < w->bulk_after) return 0;
-    int rc = groups_flush(w);
+    int rc = copy_flush(w);
+    if (!rc) rc = groups_flush(w);
     if (!rc) rc = tags_flush(w);              /* rows before the switch were counted by the triggers */
     if (rc) return rc;
     w->bulk = import_bulk_begin(w->run->r, w->run->res);
@@ -263,7 +355,8 @@ static int maybe_bulk(struct import_writer *w) {
 
 /* The end of the rows: the last ones written, then the indexes and triggers back. */
 static int writer_finish(struct import_writer *w) {
-    int rc = groups_flush(w);
+    int rc = copy_flush(w);
+    if (!rc) rc = groups_flush(w);
     if (!rc) rc = tags_flush(w);
     /* the rows took their ids from the file's order, not from the table's generator */
     if (!rc) rc = db_ids_sync(w->run->r->dbc, w->run->res->table);
@@ -275,7 +368,8 @@ static int writer_finish(struct import_writer *w) {
 
 int import_writer_batch_end(struct import_writer *w, int last) {
     if (last) return writer_finish(w);
-    int rc = groups_flush(w);
+    int rc = copy_flush(w);
+    if (!rc) rc = groups_flush(w);
     return rc ? rc : maybe_bulk(w);
 }
 
@@ -297,6 +391,7 @@ struct import_writer *import_writer_new(struct import_run *run, int ntags) {
     /* where dropping an index would lock every reader of the table out until the import ends
      * (PostgreSQL), the import keeps its indexes */
     if (!db_private_schema_changes(r->dbc)) w->bulk_after = INT64_MAX;
+    w->copy = db_copy_native(r->dbc);
     return w;
 }
 

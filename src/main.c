@@ -128,7 +128,8 @@ static int cmd_serve(int argc, char **argv) {
         "Usage: shequ serve [--db URL] [--listen HOST:PORT] [--config FILE] [--threads N] [--web DIR]\n"
         "Serves the JSON API under /api/v1/ and the console on HOST:PORT (default 127.0.0.1:8080).\n"
         "The console is read from DIR (default build/web, made from web/ by `make`).\n"
-        "Migrates the database first. Stops gracefully on SIGTERM or Ctrl-C.\n";
+        "Migrates the database first. Stops gracefully on SIGTERM or Ctrl-C.\n"
+        "Threads: 2 per core, 6 per core on PostgreSQL (each statement is a round trip they wait out).\n";
     struct common cm = {0};
     struct config ov;
     memset(&ov, 0, sizeof ov);
@@ -152,6 +153,13 @@ static int cmd_serve(int argc, char **argv) {
     if (have_db) snprintf(cfg->db, sizeof cfg->db, "%s", ov.db);
     if (listen && config_parse_listen(cfg, listen)) { fprintf(stderr, "shequ: --listen takes HOST:PORT\n"); return 2; }
     if (threads > 0) cfg->threads = threads;
+    /* on a database server each statement is a round trip the thread waits out: two threads a
+     * core leave the cores idle (one server on PostgreSQL went from 21,000 to 36,000 resident
+     * reads a second with 12 threads on 2 cores instead of 4; past that it fell again) */
+    else if (cfg->threads_auto && db_url_remote(cfg->db)) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->threads = n > 0 ? (int)(6 * n) : 12;
+    }
     if (web) snprintf(cfg->web_root, sizeof cfg->web_root, "%s", web);
     session_idle_timeout_s = cfg->session_idle_minutes * 60;
     cookie_secure = cfg->cookie_secure;
