@@ -153,9 +153,10 @@ static int cmd_serve(int argc, char **argv) {
     if (have_db) snprintf(cfg->db, sizeof cfg->db, "%s", ov.db);
     if (listen && config_parse_listen(cfg, listen)) { fprintf(stderr, "shequ: --listen takes HOST:PORT\n"); return 2; }
     if (threads > 0) cfg->threads = threads;
-    /* on a database server each statement is a round trip the thread waits out: two threads a
-     * core leave the cores idle (one server on PostgreSQL went from 21,000 to 36,000 resident
-     * reads a second with 12 threads on 2 cores instead of 4; past that it fell again) */
+    /* on a database server each statement is a round trip the thread waits out, longer when the
+     * database is on another machine: two threads a core would leave the cores idle then. With
+     * PostgreSQL on the same 2 cores the CPU is the limit and 4 or 12 threads measure the same
+     * within noise (docs/BENCHMARKS.md). */
     else if (cfg->threads_auto && db_url_remote(cfg->db)) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->threads = n > 0 ? (int)(6 * n) : 12;
