@@ -727,23 +727,25 @@ int crud_list(req *r) {
      * date (ages). All three are part of what the cached page is filed under. */
     char today[11];
     today_cn(today);
-    int64_t version = query_cache_version(r->dbc, res->table);
-    int64_t org_version = query_cache_version(r->dbc, "org_units");
+    /* this table, org_units, then the tables the decorate hook reads (an elder's entitlement
+     * comes from the subsidy rules): their counters in one statement */
+    const char *tables[16] = {res->table, "org_units"};
+    int64_t versions[16];
+    int ntables = 2;
+    char *deps = arena_strdup(&r->a, res->cache_deps ? res->cache_deps : ""), *dsave = NULL;
+    for (char *t = strtok_r(deps, " ", &dsave); t && ntables < 16; t = strtok_r(NULL, " ", &dsave)) tables[ntables++] = t;
+    int deps_known = query_cache_versions(r->dbc, tables, ntables, versions) == 0;
+    int64_t version = versions[0];
     sqlb key;
     sqlb_init(&key, &r->a);
     sqlb_append(&key, &q);
     sqlb_sql(&key, " -- ");
-    sqlb_val(&key, sv_int(org_version));
     sqlb_val(&key, sv_text(today));
-    /* tables the decorate hook reads (an elder's entitlement comes from the subsidy rules) */
-    int deps_known = 1;
-    char *deps = arena_strdup(&r->a, res->cache_deps ? res->cache_deps : ""), *dsave = NULL;
-    for (char *t = strtok_r(deps, " ", &dsave); t; t = strtok_r(NULL, " ", &dsave)) {
-        int64_t v = query_cache_version(r->dbc, t);
-        if (v < 0) deps_known = 0;
-        sqlb_val(&key, sv_int(v));
+    for (int i = 1; i < ntables; i++) {
+        if (versions[i] < 0) deps_known = 0;
+        sqlb_val(&key, sv_int(versions[i]));
     }
-    int cacheable = !unmask && version >= 0 && org_version >= 0 && deps_known;
+    int cacheable = !unmask && deps_known && version >= 0;
     char *cached;
     size_t cached_len;
     if (cacheable && query_cache_get(&key, version, &cached, &cached_len)) {

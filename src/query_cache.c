@@ -22,10 +22,21 @@ static pthread_mutex_t locks[SHARDS] = {
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
 
-int64_t query_cache_version(db_conn *c, const char *tbl) {
-    int64_t n = -1;
-    if (db_query_int(c, "SELECT n FROM change_counters WHERE tbl = ?", &n, "s", tbl) != 0) return -1;
-    return n;
+int query_cache_versions(db_conn *c, const char *const *tables, int n, int64_t *out) {
+    if (n < 1 || n > 16) return -1;
+    char sql[160] = "SELECT tbl, n FROM change_counters WHERE tbl IN (?";
+    for (int i = 1; i < n; i++) strcat(sql, ", ?");
+    strcat(sql, ")");
+    db_stmt *s = db_prepare(c, sql);
+    if (!s) return -1;
+    for (int i = 0; i < n; i++) { out[i] = -1; db_bind_text(s, i + 1, tables[i], -1); }
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *t = db_col_text(s, 0);
+        for (int i = 0; i < n; i++) if (t && !strcmp(t, tables[i])) out[i] = db_col_int(s, 1);
+    }
+    db_done(s);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* The query's identity: its text, then each value with its kind. */

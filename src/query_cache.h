@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The change counter of `table`, read in the caller's snapshot; -1 if unknown. */
-int64_t query_cache_version(db_conn *c, const char *table);
+/* The change counters of n tables (at most 16), read in the caller's snapshot by one statement (on
+ * PostgreSQL each statement is a round trip), into out[i]; -1 for a table without one. 0, or -1
+ * if they could not be read. */
+int query_cache_versions(db_conn *c, const char *const *tables, int n, int64_t *out);
 
 /* A result stored for this query (text and values) at this version: a malloc'd copy in *out. */
 int query_cache_get(const sqlb *q, int64_t version, char **out, size_t *len);

@@ -379,9 +379,10 @@ int api_stats_summary(req *r) {
     today_cn(today);
     /* Kept under the persons counter; the key holds every query (so the caller's scope, which is
      * part of their text and values), the other tables' counters and the date the ages are for. */
-    int64_t version = query_cache_version(r->dbc, "persons");
-    static const char *others[] = {"org_units", "households", "dict_items"};
-    int cacheable = version >= 0;
+    static const char *const tables[] = {"persons", "org_units", "households", "dict_items"};
+    int64_t versions[4];
+    int cacheable = query_cache_versions(r->dbc, tables, 4, versions) == 0 && versions[0] >= 0;
+    int64_t version = versions[0];
     sqlb key;
     sqlb_init(&key, &r->a);
     sqlb_sql(&key, "-- stats/summary\n");
@@ -390,10 +391,9 @@ int api_stats_summary(req *r) {
     sqlb_append(&key, &q.persons);
     sqlb_append(&key, &q.households);
     sqlb_append(&key, &q.tags);
-    for (int i = 0; i < 3; i++) {
-        int64_t v = query_cache_version(r->dbc, others[i]);
-        if (v < 0) cacheable = 0;
-        sqlb_val(&key, sv_int(v));
+    for (int i = 1; i < 4; i++) {
+        if (versions[i] < 0) cacheable = 0;
+        sqlb_val(&key, sv_int(versions[i]));
     }
     sqlb_val(&key, sv_text(today));
     char *kept;
