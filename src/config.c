@@ -22,6 +22,13 @@ void config_defaults(struct config *c) {
     c->import_limit = 256u * 1024 * 1024;
     snprintf(c->web_root, sizeof c->web_root, "build/web");
     c->session_idle_minutes = 120;
+    /* a district office is often one NAT address for all its staff: a console's cold load is ~60
+     * requests, so a few at once fit the burst; sign-ins at the start of a working day fit 20 at
+     * once and 30 a minute, while a password-guessing loop gets 30 guesses a minute */
+    c->rate_limit_rps = 100;
+    c->rate_limit_burst = 400;
+    c->auth_rate_per_min = 30;
+    c->auth_rate_burst = 20;
     snprintf(c->log_level, sizeof c->log_level, "info");
 }
 
@@ -62,6 +69,11 @@ int config_set(struct config *c, const char *k, const char *v) {
     else if (!strcmp(k, "address_codes")) snprintf(c->address_codes, sizeof c->address_codes, "%s", v);
     else if (!strcmp(k, "cookie_secure")) return set_int(&c->cookie_secure, v, 0, 1);
     else if (!strcmp(k, "session_idle_minutes")) return set_int(&c->session_idle_minutes, v, 1, 7 * 24 * 60);
+    else if (!strcmp(k, "rate_limit_rps")) return set_int(&c->rate_limit_rps, v, 0, 10000000);
+    else if (!strcmp(k, "rate_limit_burst")) return set_int(&c->rate_limit_burst, v, 1, 10000000);
+    else if (!strcmp(k, "auth_rate_per_min")) return set_int(&c->auth_rate_per_min, v, 0, 10000000);
+    else if (!strcmp(k, "auth_rate_burst")) return set_int(&c->auth_rate_burst, v, 1, 10000000);
+    else if (!strcmp(k, "trusted_proxies")) snprintf(c->trusted_proxies, sizeof c->trusted_proxies, "%s", v);
     else if (!strcmp(k, "log_level")) snprintf(c->log_level, sizeof c->log_level, "%s", v);
     else return -1;
     return 0;
@@ -95,4 +107,12 @@ void config_load_env(struct config *c) {
     if ((v = getenv("SHEQU_DB"))) snprintf(c->db, sizeof c->db, "%s", v);
     if ((v = getenv("SHEQU_LISTEN"))) config_parse_listen(c, v);
     if ((v = getenv("SHEQU_SECRET_KEY"))) snprintf(c->secret_key, sizeof c->secret_key, "%s", v);
+    /* the limits, for harnesses that start many servers (the API tests raise them: every request
+     * of theirs comes from 127.0.0.1); a bad value is ignored, as in SHEQU_LISTEN */
+    static const char *const limit_keys[] = {"rate_limit_rps", "rate_limit_burst", "auth_rate_per_min", "auth_rate_burst"};
+    for (size_t i = 0; i < sizeof limit_keys / sizeof limit_keys[0]; i++) {
+        char name[40] = "SHEQU_";
+        for (size_t j = 0; limit_keys[i][j] && j + 7 < sizeof name; j++) name[6 + j] = (char)toupper((unsigned char)limit_keys[i][j]);
+        if ((v = getenv(name))) config_set(c, limit_keys[i], v);
+    }
 }

@@ -21,6 +21,11 @@ struct config {
     char address_codes[1024];     /* extra GB/T 2260 codes, comma-separated */
     int cookie_secure;
     int session_idle_minutes;
+    int rate_limit_rps;           /* requests a second per client address, sustained (0 = off) */
+    int rate_limit_burst;         /* ... and in a burst */
+    int auth_rate_per_min;        /* sign-ins, password changes, token creations a minute per address (0 = off) */
+    int auth_rate_burst;
+    char trusted_proxies[256];    /* balancers whose X-Forwarded-For names the client, comma-separated */
     char log_level[16];
 };
 

@@ -5,6 +5,7 @@
 #include "http.h"
 #include "log.h"
 #include "org.h"
+#include "ratelimit.h"
 #include "router.h"
 #include "session.h"
 #include <errno.h>
@@ -294,6 +295,7 @@ static int is_safe_method(const char *m) { return strcmp(m, "GET") == 0 || strcm
 static int needs_write(req *r);
 
 static void dispatch(req *r) {
+    if (ratelimit_check(r)) return;                /* 429 past the client's limit */
     int path_known = r->path_known;
     const struct route *rt = r->route;             /* matched when the request arrived */
     if (!rt) {

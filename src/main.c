@@ -4,6 +4,7 @@
  * same as over HTTP. */
 #include "audit.h"
 #include "config.h"
+#include "ratelimit.h"
 #include "crypto.h"
 #include "demo.h"
 #include "dispatch/dispatch.h"
@@ -164,6 +165,7 @@ static int cmd_serve(int argc, char **argv) {
     if (web) snprintf(cfg->web_root, sizeof cfg->web_root, "%s", web);
     session_idle_timeout_s = cfg->session_idle_minutes * 60;
     cookie_secure = cfg->cookie_secure;
+    ratelimit_configure(cfg);
     db *d;
     if (open_db(cfg, cfg->threads + 3, &d, 1)) return 1;
     if (migrate_db(d)) { db_close(d); return 1; }

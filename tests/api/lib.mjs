@@ -17,6 +17,11 @@ export const ROOT = new URL('../..', import.meta.url).pathname;
 export const PASSWORD = 'Test2026pass';
 const PG_ADMIN = process.env.SHEQU_TEST_PG || '';
 export const ENGINE = PG_ADMIN ? 'postgresql' : 'sqlite';
+// Every request of the tests comes from 127.0.0.1: the servers they start (here, and any a test
+// spawns itself) get request rate limits no test reaches. hardening.test.mjs checks the limits on
+// servers it starts with low ones, through startServer's `env`.
+export const RAISED_LIMITS = ['RATE_LIMIT_RPS', 'RATE_LIMIT_BURST', 'AUTH_RATE_PER_MIN', 'AUTH_RATE_BURST'].map((k) => `SHEQU_${k}`);
+for (const k of RAISED_LIMITS) process.env[k] ??= '1000000';
 // A PostgreSQL database has no file to keep its key beside: every command of a run gets this one.
 if (PG_ADMIN && !process.env.SHEQU_SECRET_KEY) process.env.SHEQU_SECRET_KEY = randomBytes(32).toString('hex');
 
@@ -63,7 +68,7 @@ export function run(args, opts = {}) {
 
 /* Starts a server on a new demo database of `scale` residents, or, given `db` (another server's
  * srv.db), a second server on that same database, which it leaves to its first server. */
-export async function startServer({ scale = 2000, extraArgs = [], db: shared = null } = {}) {
+export async function startServer({ scale = 2000, extraArgs = [], db: shared = null, env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'shequ-test-'));
   const db = shared || (PG_ADMIN ? pgCreate() : `sqlite:${join(dir, 'test.db')}`);
   const databases = PG_ADMIN && !shared ? [db] : [];
@@ -73,7 +78,7 @@ export async function startServer({ scale = 2000, extraArgs = [], db: shared = n
   }
   const port = await freePort();
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', join(ROOT, 'build', 'web'), ...extraArgs],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SHEQU_QUIET_ACCESS: '1' } });
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SHEQU_QUIET_ACCESS: '1', ...env } });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
   const base = `http://127.0.0.1:${port}`;
