@@ -12,8 +12,10 @@
  * back. The uniqueness the unique index no longer checks is kept here: the live values of the
  * unique column, read once, and every value written since. */
 #include "import_bulk.h"
+#include "log.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* One value of the unique column: kind byte and bytes, as SQLite compares them (BINARY). */
 struct held { const unsigned char *key; uint32_t len, hash; int64_t id; };
@@ -175,14 +177,41 @@ int import_bulk_claim(struct import_bulk *b, const char *col, struct sqlv v, int
     return lookup(b, v, id, existing);
 }
 
+/* How the connection sorts while the indexes are built (SQLite: bulk mode exists only where schema
+ * changes stay private, see import_write.c). CREATE INDEX feeds the table's keys to SQLite's
+ * sorter, which sorts runs of at most the page cache's size and merges them through temporary
+ * files. The connection's own settings suit requests, not this: with temp_store=MEMORY those
+ * files are chains of 1 KB allocations, and runs of the 64 MB cache sort out of the CPU caches.
+ * Measured on the five persons indexes of 1,000,000 rows inside the import's transaction: 5.8 CPU
+ * s as the connection is set, 2.7 with files on disk and runs of 2 MB; threads=2 lets the sorter
+ * sort runs on the other core (3.4 CPU s, 2.2 s instead of 2.7 s). The temporary files are
+ * deleted on close and never synced. The settings are read first and put back after. */
+static const char *const build_settings[] = {"temp_store", "cache_size", "threads"};
+#define NSETTINGS 3
+
+/* Only speed depends on them: a setting that cannot be read or changed is left as it is. */
+static void build_settings_set(struct import_bulk *b, int64_t saved[NSETTINGS], int on) {
+    db_conn *c = b->r->dbc;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int64_t build[NSETTINGS] = {1 /* FILE */, -2000 /* KiB */, ncpu < 1 ? 0 : ncpu > 8 ? 8 : ncpu};
+    for (int i = 0; i < NSETTINGS; i++) {
+        if (on && db_query_int(c, arena_printf(&b->a, "PRAGMA %s", build_settings[i]), &saved[i], NULL) != 0) saved[i] = INT64_MIN;
+        if (saved[i] == INT64_MIN) continue;
+        if (db_exec(c, arena_printf(&b->a, "PRAGMA %s = %lld", build_settings[i], (long long)(on ? build[i] : saved[i]))))
+            log_error("msg=\"import: PRAGMA %s not changed\"", build_settings[i]);
+    }
+}
+
 int import_bulk_end(struct import_bulk *b, int64_t rows, int64_t tag_rows) {
     db_conn *c = b->r->dbc;
-    for (int i = 0; i < b->nidx; i++) {
-        int rc = db_exec(c, b->idx[i].sql);
-        if (rc) return rc;
-    }
+    int64_t saved[NSETTINGS];
+    build_settings_set(b, saved, 1);
+    int rc = 0;
+    for (int i = 0; !rc && i < b->nidx; i++) rc = db_exec(c, b->idx[i].sql);
+    build_settings_set(b, saved, 0);
+    if (rc) return rc;
     for (int i = 0; i < b->ntrig; i++) {
-        int rc = db_exec(c, b->trig_sql[i]);
+        rc = db_exec(c, b->trig_sql[i]);
         if (rc) return rc;
         db_stmt *s = db_prepare(c, "UPDATE change_counters SET n = n + ? WHERE tbl = ?");
         if (!s) return -1;
