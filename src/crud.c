@@ -616,6 +616,11 @@ int crud_where(req *r, const struct resource *res, sqlb *q) {
     }
     for (int i = 0; i < qa.n; i++) {
         if (!*qa.a[i].k || is_reserved(qa.a[i].k)) continue;
+        if (res->list_filter) {
+            int handled = res->list_filter(r, q, qa.a[i].k, qa.a[i].v);
+            if (r->status) return 1;
+            if (handled == 0) continue;
+        }
         if (add_filter(r, res, q, qa.a[i].k, qa.a[i].v)) return 1;
         if (r->status) return 1;
     }
@@ -1130,6 +1135,46 @@ int record_create_respond(req *r, const struct resource *res, json_t *in) {
     set_etag(r, rec);
     resp_header(r, "Location", arena_printf(&r->a, "/api/v1/%s/%lld", res->name, (long long)json_integer_value(json_object_get(rec, "id"))));
     return resp_data(r, 201, record_public(rec));
+}
+
+int record_put(req *r, const struct resource *res, int64_t id, json_t *in, json_t **out, json_t **errors, json_t **codes) {
+    json_t *before = NULL;
+    if (out) *out = NULL;
+    if (id > 0 && !(before = record_load(r, res, id, 0))) return SAVE_NOT_FOUND;
+    struct colvals cols;
+    struct write_ctx w;
+    write_ctx_init(&w, r, res, &cols);
+    w.creating = id == 0;
+    w.id = id;
+    w.in = in;
+    w.before = before;
+    int rc = record_save(&w, 0);
+    if (rc) {
+        if (rc == SAVE_INVALID) { *errors = json_incref(w.errors); *codes = json_incref(w.error_codes); }
+        write_ctx_free(&w);
+        return rc;
+    }
+    json_t *rec = record_load(r, res, w.id, 0);
+    if (!rec) { write_ctx_free(&w); return -1; }
+    json_t *detail = NULL;
+    if (before) {
+        json_t *a = audit_view(before), *b = audit_view(rec);
+        json_t *diff = audit_diff(a, b);
+        json_decref(a);
+        json_decref(b);
+        if (diff) detail = json_pack("{s:o}", "diff", diff);
+    } else {
+        detail = json_pack("{s:o}", "after", audit_view(rec));
+    }
+    if (detail) {
+        rc = audit_log(r, before ? "update" : "create", res->name, w.id, json_string_value(json_object_get(rec, "_org_path")),
+                       json_string_value(json_object_get(rec, res->title_field ? res->title_field : "name")), detail);
+        json_decref(detail);
+    }
+    write_ctx_free(&w);
+    if (rc || !out) { json_decref(rec); return rc; }
+    *out = rec;
+    return 0;
 }
 
 /* If-Match: "3", W/"3" or 3. Returns the version, 0 when absent, -1 when malformed. */

@@ -121,6 +121,10 @@ struct resource {
     int (*after_write)(struct write_ctx *w);       /* in the same transaction, after insert/update */
     int (*before_delete)(struct write_ctx *w);     /* may refuse with an error response */
     void (*decorate)(req *r, json_t *rec, int detail); /* add computed fields to output */
+    /* A list filter that is no field (?overdue=1: a date compared with today): appends its
+     * " AND ..." to q and returns 0, returns 1 when `key` is not one of its filters, or answers 400
+     * itself (r->status set) for a bad value. The date is part of a cached page's key already. */
+    int (*list_filter)(req *r, sqlb *q, const char *key, const char *val);
 };
 
 enum rflags {
@@ -169,6 +173,12 @@ int record_write(req *r, const struct resource *res, int64_t id, json_t *in, con
  * error: the generic POST after its checks, and domain routes that create records of a kind
  * declared R_NO_CREATE (an elder's assessment). The caller checked the write permission. */
 int record_create_respond(req *r, const struct resource *res, json_t *in);
+/* Creates (id 0) or changes (id > 0, whatever its version) a record of res from `in` with the same
+ * validation, hooks and audit entry, without answering: for a domain route that writes several
+ * records in one request (a day's attendance). 0 with *out (the record as stored, owned by the
+ * caller; may be NULL); SAVE_INVALID with *errors and *codes (new references); 404 as SAVE_NOT_FOUND;
+ * <0 on a storage error. The caller checked the write permission. */
+int record_put(req *r, const struct resource *res, int64_t id, json_t *in, json_t **out, json_t **errors, json_t **codes);
 int record_row_json(req *r, const struct resource *res, db_stmt *s, json_t **out);
 /* The same record written straight into b as JSON text, public fields only (no jansson objects:
  * this is the path of every read). Returns the record's version (0 if it has none). */

@@ -4,6 +4,7 @@
 #include "api.h"
 #include "elder.h"
 #include "household.h"
+#include "institution.h"
 #include "resource.h"
 #include "stats.h"
 
@@ -23,6 +24,10 @@ const struct route routes[] = {
     {"GET", "/api/v1/stats/summary", api_stats_summary, 0, "persons.read", "首页统计", "Dashboard summary"},
     {"POST", "/api/v1/households/{id}/change_head", household_change_head, 0, "households.write", "变更户主", "Change the head of household"},
     {"POST", "/api/v1/elders/{id}/assessments", elder_assess, 0, "elders.write", "能力评估", "Assess an elder (GB/T 42195-2022 or Barthel)"},
+    {"POST", "/api/v1/institutions/{id}/attendance", institution_attendance, 0, "elders.write", "登记当日到托", "Record a day's day-care attendance"},
+    {"POST", "/api/v1/allowance_cycles/{id}/run", allowance_cycle_run, 0, "elders.write", "生成敬老补助发放名单", "Make a cycle's allowance list"},
+    {"POST", "/api/v1/allowance_cycles/{id}/approve", allowance_cycle_approve, 0, "elders.write", "审核敬老补助发放名单", "Approve (freeze) a cycle's allowance list"},
+    {"GET", "/api/v1/stats/eldercare", api_stats_eldercare, 0, "elders.read", "养老服务统计", "Eldercare figures"},
     {"POST", "/api/v1/{res}/import", crud_import, RT_UPLOAD, "data.import", "导入", "Import CSV or XLSX"},
     {"GET", "/api/v1/{res}.csv", crud_export_csv, 0, "data.export", "导出 CSV", "Export CSV"},
     {"GET", "/api/v1/{res}.xlsx", crud_export_xlsx, 0, "data.export", "导出 Excel", "Export XLSX"},

@@ -43,6 +43,16 @@ const KINDS = {
   assessments: { perm: 'elders', scoped: true, create: false, update: false, del: false, imp: false },
   subsidy_rules: { scoped: true, globalRead: true, create: true, update: true, del: true, imp: false },
   service_items: { scoped: false, globalRead: true, create: true, update: true, del: true, imp: true },
+  // care institutions, allowances, centenarian checks and inspections: scope tested in
+  // institutions.test.mjs, allowances.test.mjs and inspections.test.mjs
+  institutions: { perm: 'elders', scoped: true, create: true, update: true, del: true, imp: true },
+  placements: { perm: 'elders', scoped: true, create: true, update: true, del: true, imp: false },
+  attendance: { perm: 'elders', scoped: true, create: true, update: true, del: true, imp: false },
+  allowance_rates: { perm: 'subsidy_rules', scoped: true, globalRead: true, create: true, update: true, del: true, imp: false },
+  allowance_cycles: { perm: 'elders', scoped: true, create: true, update: true, del: true, imp: false },
+  allowance_lines: { perm: 'elders', scoped: true, create: false, update: false, del: false, imp: false },
+  centenarian_verifications: { perm: 'elders', scoped: true, create: true, update: false, del: false, imp: false },
+  inspections: { perm: 'elders', scoped: true, create: true, update: true, del: false, imp: false },
 };
 /* The kinds the generic routes are driven through below; each needs its in- and out-of-scope
  * records in authz_world.mjs. The eldercare kinds are described above (so a new kind still fails
@@ -96,6 +106,21 @@ const headIn = async (unit) => (unit === w.U.G_D2 ? w.outRec.district_admin.pers
 const unitCode = async (id) => {
   const r = await w.admin.get(`/api/v1/org_units/${id}`);
   return r.status === 200 ? r.body.data.code : sql(srv.db, `SELECT code FROM org_units WHERE id = ${id}`);
+};
+
+/* A day-care centre in the grid worker's community, and a street cycle of a month of its own, made
+ * by the district administrator (run by the street administrator when `run`). */
+let centre = null, cycleMonth = 0;
+const dayCareCentre = async () => {
+  if (!centre) centre = (await w.admin.post('/api/v1/institutions', { name: uniq('矩阵日间照料'), kind: 'day_care', org_id: w.U.C, beds: 10 })).body.data.id;
+  return centre;
+};
+const streetCycle = async (run) => {
+  const month = `2025-${String(++cycleMonth).padStart(2, "0")}`;
+  const c = await w.admin.post('/api/v1/allowance_cycles', { org_id: w.U.S, month });
+  assert.equal(c.status, 201, JSON.stringify(c.body));
+  if (run) assert.equal((await w.c.street_admin.post(`/api/v1/allowance_cycles/${c.body.data.id}/run`)).status, 200);
+  return c.body.data.id;
 };
 
 /* Create bodies: in scope, and naming a unit or record just out of the caller's scope. */
@@ -214,6 +239,30 @@ const EXPECT = {
     }
     return client(who).post(`/api/v1/elders/${elder}/assessments`, { standard: 'GB/T 42195-2022', reason: 'first', assessors: [], items: {} });
   }, who === 'anonymous' ? 401 : !can(who, 'elders.write') ? 403 : which === 'in' ? 422 : 404))),
+
+  // a day-care centre in the community: writers in scope get past scope to the body check (422: no
+  // entries); a centre no one has is 404
+  'POST /api/v1/institutions/{id}/attendance': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+    const id = which === 'in' ? await dayCareCentre() : ABSENT;
+    return client(who).post(`/api/v1/institutions/${id}/attendance`, { day: '2026-01-05', entries: [] });
+  }, who === 'anonymous' ? 401 : !can(who, 'elders.write') ? 403 : which === 'in' ? 422 : 404))),
+
+  // allowance cycles belong to a street or the district: a community worker reaches none (404);
+  // the approver must not be who ran the list (the street administrator runs these)
+  'POST /api/v1/allowance_cycles/{id}/run': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+    const id = which === 'in' ? await streetCycle(false) : ABSENT;
+    return client(who).post(`/api/v1/allowance_cycles/${id}/run`);
+  }, who === 'anonymous' ? 401 : !can(who, 'elders.write') ? 403 : which === 'absent' || who === 'community_worker' ? 404 : 200))),
+
+  'POST /api/v1/allowance_cycles/{id}/approve': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+    const id = which === 'in' ? await streetCycle(true) : ABSENT;
+    return client(who).post(`/api/v1/allowance_cycles/${id}/approve`);
+  }, who === 'anonymous' ? 401 : !can(who, 'elders.write') ? 403 : which === 'absent' || who === 'community_worker' ? 404
+    : who === 'street_admin' ? 409 : 200))),
+
+  'GET /api/v1/stats/eldercare': () => WHO.flatMap((who) => ['in', 'out'].map((which) => kase(who, which,
+    () => client(who).get(`/api/v1/stats/eldercare?org_id=${which === 'in' ? w.U.G : outUnit(who) || ABSENT}`),
+    who === 'anonymous' ? 401 : !can(who, 'elders.read') ? 403 : which === 'in' ? 200 : 404))),
 
   // ---- the generic record routes, for every kind ----
 
