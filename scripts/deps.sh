@@ -9,6 +9,7 @@ DEBIAN_PACKAGES=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
   libxlsxwriter-dev libzip-dev libexpat1-dev libcsv-dev libqrencode-dev libcmocka-dev
   libpq-dev postgresql haproxy
+  fiu-utils
   nginx wrk curl ca-certificates
   chromium fonts-noto-cjk
 )

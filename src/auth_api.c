@@ -27,7 +27,13 @@ static void iso_at(time_t t, char out[32]) {
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* 200 while the storage takes writes; 503 with Retry-After and the fault's code while the disk is
+ * read-only or full or the database server cannot be reached (db_storage_check probes at most once
+ * a second), so a load balancer sends no one to a server that cannot save. What failed, with the
+ * file's path, is in the server's log, not in this public answer. */
 int api_health(req *r) {
+    int fault = db_storage_check(r->dbc, NULL, 0);
+    if (fault) return resp_db_error(r, fault);
     return resp_data(r, 200, json_pack("{s:s,s:s}", "status", "ok", "engine", db_connection_engine(r->dbc)));
 }
 

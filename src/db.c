@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 uint64_t db_hash_str(const char *s) {
     uint64_t h = 1469598103934665603ull;             /* FNV-1a */
@@ -32,6 +33,7 @@ int db_open(const char *url, int pool_size, db **out) {
     d->conns = calloc((size_t)d->n, sizeof *d->conns);
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
+    pthread_mutex_init(&d->fault_mu, NULL);
     if (!d->url || !d->conns || ops->db_init(d, spec) != 0) { db_close(d); return -1; }
     for (int i = 0; i < d->n; i++)
         if (!(d->conns[i] = ops->conn_open(d))) { db_close(d); return -1; }
@@ -48,6 +50,7 @@ void db_close(db *d) {
     free(d->url);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->fault_mu);
     free(d);
 }
 
@@ -66,6 +69,7 @@ db_conn *db_acquire(db *d) {
     db_conn *mine = thread_conn;
     if (mine && mine->d == d && !mine->busy) {
         mine->busy = 1;
+        mine->last_err = 0;         /* db_errcode tells of this request's statements only */
         d->ops->conn_check(mine);
         return mine;
     }
@@ -79,6 +83,7 @@ db_conn *db_acquire(db *d) {
             c->busy = 1;
             /* keep two unowned for the command line, backups and threads without one */
             if (!thread_conn && free_count > 2) { c->owned = 1; thread_conn = c; }
+            c->last_err = 0;
             pthread_mutex_unlock(&d->mu);
             d->ops->conn_check(c);
             return c;
@@ -148,12 +153,17 @@ static int begin(db_conn *c, int write) {
 int db_begin_write(db_conn *c) { return begin(c, 1); }
 int db_begin_read(db_conn *c) { return begin(c, 0); }
 
+static void probe_if_due(db_conn *c);
+
 int db_commit(db_conn *c) {
     if (c->tx_depth <= 0) return -1;
     if (--c->tx_depth > 0) return c->tx_failed ? -1 : 0;
     if (!c->tx_open) return c->tx_failed ? -1 : 0;
     if (c->tx_failed) { c->ops->rollback(c); return -1; }
-    return c->ops->commit(c);
+    int rc = c->ops->commit(c);
+    /* a write went through while a fault is recorded: the storage may be back */
+    if (rc == 0 && __atomic_load_n(&c->d->fault, __ATOMIC_RELAXED)) probe_if_due(c);
+    return rc;
 }
 
 void db_rollback(db_conn *c) {
@@ -167,6 +177,90 @@ int db_changes(db_conn *c) { return c->ops->changes(c); }
 int64_t db_last_insert_id(db_conn *c) { return c->ops->last_insert_id(c); }
 const char *db_errmsg(db_conn *c) { return c->ops->errmsg(c); }
 int db_errcode(db_conn *c) { return c->last_err; }
+
+/* ---------- storage faults ---------- */
+
+int db_is_fault(int code) {
+    return code == DB_ERR_READONLY || code == DB_ERR_FULL || code == DB_ERR_IO || code == DB_ERR_UNAVAILABLE;
+}
+
+static const char *fault_name(int code) {
+    switch (code) {
+    case DB_ERR_READONLY: return "read-only disk";
+    case DB_ERR_FULL: return "disk full";
+    case DB_ERR_IO: return "disk I/O error";
+    case DB_ERR_UNAVAILABLE: return "database server unreachable";
+    default: return "storage fault";
+    }
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void db_fault(db_conn *c, int code, const char *reason) {
+    db *d = c->d;
+    pthread_mutex_lock(&d->fault_mu);
+    int was = d->fault;
+    if (!was || was != code) {
+        snprintf(d->fault_reason, sizeof d->fault_reason, "%s", reason ? reason : "");
+        __atomic_store_n(&d->fault, code, __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&d->fault_mu);
+    if (!was || was != code) {
+        char where[300];
+        db_url_redacted(d->url, where, sizeof where);
+        log_error("msg=\"storage unavailable: %s; requests that need it answer 503 until it clears\" db=%s err=\"%s\"",
+                  fault_name(code), where, reason ? reason : "");
+    } else {
+        log_debug("msg=\"storage still unavailable\" err=\"%s\"", reason ? reason : "");
+    }
+}
+
+void db_fault_clear(db *d, int code) {
+    pthread_mutex_lock(&d->fault_mu);
+    int was = d->fault;
+    if (was && (!code || code == was)) __atomic_store_n(&d->fault, 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&d->fault_mu);
+    if (was && (!code || code == was)) {
+        char where[300];
+        db_url_redacted(d->url, where, sizeof where);
+        log_info("msg=\"storage available again (was: %s)\" db=%s", fault_name(was), where);
+    }
+}
+
+/* One caller a second runs the probe; the others take the state as it stands. */
+static int probe_claim(db *d) {
+    double t = now_s();
+    pthread_mutex_lock(&d->fault_mu);
+    int due = t - d->probe_at >= 1.0;
+    if (due) d->probe_at = t;
+    pthread_mutex_unlock(&d->fault_mu);
+    return due;
+}
+
+static void probe_run(db_conn *c) {
+    char reason[256] = "";
+    int rc = c->ops->probe(c, reason, sizeof reason);
+    if (rc == 0) db_fault_clear(c->d, 0);
+    else if (db_is_fault(rc)) db_fault(c, rc, reason);
+}
+
+static void probe_if_due(db_conn *c) { if (probe_claim(c->d)) probe_run(c); }
+
+int db_storage_check(db_conn *c, char *reason, size_t n) {
+    /* not inside a transaction: PostgreSQL's probe is a statement of its own */
+    if (!c->tx_depth) probe_if_due(c);
+    db *d = c->d;
+    pthread_mutex_lock(&d->fault_mu);
+    int rc = d->fault;
+    if (reason && n) snprintf(reason, n, "%s%s%s", rc ? fault_name(rc) : "", rc && *d->fault_reason ? ": " : "",
+                              rc ? d->fault_reason : "");
+    pthread_mutex_unlock(&d->fault_mu);
+    return rc;
+}
 
 int db_query_int(db_conn *c, const char *sql, int64_t *out, const char *fmt, ...) {
     db_stmt *s = db_prepare(c, sql);

@@ -37,6 +37,12 @@ struct db {
     void *engine;               /* the engine's shared state */
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* the storage fault under way (db_fault): its DB_ERR_* (0: none, read atomically), what failed,
+     * and when the storage was last probed (monotonic seconds) */
+    pthread_mutex_t fault_mu;
+    int fault;
+    char fault_reason[256];
+    double probe_at;
 };
 
 struct db_ops {
@@ -46,6 +52,7 @@ struct db_ops {
     db_conn *(*conn_open)(db *d);                      /* NULL on failure (logged) */
     void (*conn_close)(db_conn *c);
     void (*conn_check)(db_conn *c);                    /* between requests: reconnect if dropped */
+    int (*probe)(db_conn *c, char *reason, size_t n);  /* 0 when the storage takes writes (db_storage_check) */
     int (*exec)(db_conn *c, const char *sql);
     db_stmt *(*prepare)(db_conn *c, const char *sql);
     int (*bind_int)(db_stmt *s, int idx, int64_t v);
@@ -90,6 +97,12 @@ struct db_ops {
 
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_pg_ops;
+
+/* For the engines: a storage fault (DB_ERR_READONLY, _FULL, _IO or _UNAVAILABLE) met by a
+ * statement, with what failed; logged once per fault (db.h, db_storage_check). */
+void db_fault(db_conn *c, int code, const char *reason);
+/* The fault `code` (0: any) is over: logged once, if one was recorded. */
+void db_fault_clear(db *d, int code);
 
 /* For the engines: collects (name, sql) rows of a statement into db_schema_objects' answer. */
 int db_collect_schema_objects(db_stmt *s, arena *a, struct db_schema_obj **out, int *n);

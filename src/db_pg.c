@@ -11,8 +11,9 @@
  *   db_lock_table a SHARE ROW EXCLUSIVE table lock (other writers wait, readers do not).
  * - a connection can drop (server restart, network): between requests a broken connection is
  *   reset, and a statement that finds it broken outside a transaction resets it and runs again,
- *   preparing its statements anew. Inside a transaction the request fails with DB_ERR_BUSY
- *   (503, retry) since what the transaction did is gone. */
+ *   preparing its statements anew. Inside a transaction the request fails with
+ *   DB_ERR_UNAVAILABLE (503, retry) since what the transaction did is gone; so does every request
+ *   while the server cannot be reached, and the outage is logged once (db_fault). */
 #include "db_impl.h"
 #include "log.h"
 #include <libpq-fe.h>
@@ -78,14 +79,17 @@ typedef struct pg_conn {
 /* ---------- errors ---------- */
 
 static int map_sqlstate(const char *st) {
-    if (!st || !*st) return DB_ERR_BUSY;                  /* no answer at all: the connection */
+    if (!st || !*st) return DB_ERR_UNAVAILABLE;           /* no answer at all: the connection */
     if (!strcmp(st, "23505")) return DB_ERR_UNIQUE;
     if (!strncmp(st, "23", 2)) return DB_ERR_CONSTRAINT;
     if (!strcmp(st, "40001") || !strcmp(st, "40P01") || !strcmp(st, "55P03") || !strcmp(st, "57014"))
         return DB_ERR_BUSY;                               /* serialization, deadlock, lock or statement timeout */
-    if (!strncmp(st, "08", 2) || !strncmp(st, "57P", 3) || !strcmp(st, "53300")) return DB_ERR_BUSY;
-    if (!strcmp(st, "25006")) return DB_ERR_READONLY;
+    if (!strcmp(st, "53300")) return DB_ERR_BUSY;         /* too many connections */
+    /* connection lost, server shutting down or starting up, database gone */
+    if (!strncmp(st, "08", 2) || !strncmp(st, "57P", 3)) return DB_ERR_UNAVAILABLE;
+    if (!strcmp(st, "25006")) return DB_ERR_READONLY;     /* a standby */
     if (!strcmp(st, "53100")) return DB_ERR_FULL;
+    if (!strcmp(st, "58030")) return DB_ERR_IO;
     return DB_ERR;
 }
 
@@ -98,7 +102,15 @@ static int fail(pg_conn *c, PGresult *res, const char *sql) {
     while (n && (c->err[n - 1] == '\n' || c->err[n - 1] == ' ')) c->err[--n] = 0;
     int rc = map_sqlstate(st);
     if (c->base.tx_open) c->aborted = 1;
-    if (rc == DB_ERR_UNIQUE || rc == DB_ERR_CONSTRAINT)
+    if (db_is_fault(rc)) {
+        char *o = c->err;                                 /* one line: libpq's message has several */
+        for (const char *p = c->err; *p; p++) {
+            char ch = (unsigned char)*p < ' ' || *p == '"' ? ' ' : *p;
+            if (ch != ' ' || (o > c->err && o[-1] != ' ')) *o++ = ch;
+        }
+        *o = 0;
+        db_fault(&c->base, rc, c->err);                   /* logged once for the whole outage */
+    } else if (rc == DB_ERR_UNIQUE || rc == DB_ERR_CONSTRAINT)
         log_debug("msg=\"statement failed\" sqlstate=%s err=\"%s\"", st ? st : "-", c->err);
     else
         log_warn("msg=\"statement failed\" sqlstate=%s err=\"%s\" sql=\"%.300s\"", st ? st : "-", c->err, sql ? sql : "");
@@ -126,8 +138,9 @@ static int conn_setup(pg_conn *c) {
 }
 
 static int conn_connect(pg_conn *c, const char *url) {
-    const char *keys[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
-    const char *vals[] = {url, "shequ", "UTF8", NULL};
+    /* an unreachable host fails a request in seconds, not never (the URL may set its own) */
+    const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", "client_encoding", NULL};
+    const char *vals[] = {"5", url, "shequ", "UTF8", NULL};
     c->h = PQconnectdbParams(keys, vals, 1);
     if (!c->h || PQstatus(c->h) != CONNECTION_OK) {
         char msg[512];
@@ -146,7 +159,8 @@ static int conn_reset(pg_conn *c) {
         fail(c, NULL, NULL);
         return -1;
     }
-    log_info("msg=\"reconnected to PostgreSQL\"");
+    log_debug("msg=\"reconnected to PostgreSQL\"");
+    db_fault_clear(c->base.d, DB_ERR_UNAVAILABLE);
     c->base.tx_open = 0;
     c->aborted = c->savepoint = 0;
     return conn_setup(c);
@@ -155,6 +169,20 @@ static int conn_reset(pg_conn *c) {
 static void pg_conn_check(db_conn *dc) {
     pg_conn *c = PG(dc);
     if (PQstatus(c->h) != CONNECTION_OK) conn_reset(c);
+}
+
+static int pg_step(db_stmt *ds);
+static db_stmt *pg_prepare(db_conn *dc, const char *sql);
+static void pg_done(db_stmt *ds);
+
+/* The server answers a statement (after a reconnect, if the connection had dropped). */
+static int pg_probe(db_conn *dc, char *reason, size_t n) {
+    db_stmt *s = pg_prepare(dc, "SELECT 1");
+    int rc = s ? pg_step(s) : dc->last_err ? dc->last_err : DB_ERR;
+    if (s) pg_done(s);
+    if (rc == DB_ROW) return 0;
+    snprintf(reason, n, "%s", PG(dc)->err);
+    return rc;
 }
 
 static void stmt_clear(pg_stmt *s) {
@@ -748,6 +776,7 @@ const struct db_ops db_pg_ops = {
     .name = "postgresql",
     .db_init = pg_db_init, .db_free = pg_db_free,
     .conn_open = pg_conn_open, .conn_close = pg_conn_close, .conn_check = pg_conn_check,
+    .probe = pg_probe,
     .exec = pg_exec, .prepare = pg_prepare,
     .bind_int = pg_bind_int, .bind_real = pg_bind_real, .bind_text = pg_bind_text, .bind_blob = pg_bind_blob,
     .bind_null = pg_bind_null,

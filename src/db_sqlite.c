@@ -2,10 +2,13 @@
  * each with its own cache of prepared statements keyed by SQL text. */
 #include "db_impl.h"
 #include "log.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STMT_CACHE 512          /* statements kept per connection; list queries vary by filter */
 
@@ -28,7 +31,16 @@ typedef struct sq_conn {
 #define SQ(c) ((sq_conn *)(c))
 #define ST(s) ((sq_stmt *)(s))
 
-static int map_err(int rc) {
+/* A failed system call's errno as a storage fault: the disk is full, read-only, or failing. */
+static int errno_fault(int e) {
+    if (e == ENOSPC || e == EFBIG || e == EDQUOT) return DB_ERR_FULL;
+    if (e == EROFS || e == EACCES || e == EPERM) return DB_ERR_READONLY;
+    return DB_ERR_IO;
+}
+
+/* SQLite reports most failed writes as SQLITE_IOERR_WRITE or _FSYNC, whatever the cause (only a
+ * write that meets ENOSPC is SQLITE_FULL): the errno of the call beneath says which fault it is. */
+static int map_err(sqlite3 *h, int rc) {
     switch (rc & 0xff) {
     case SQLITE_OK: case SQLITE_DONE: return DB_DONE;
     case SQLITE_ROW: return DB_ROW;
@@ -38,9 +50,35 @@ static int map_err(int rc) {
     case SQLITE_READONLY: case SQLITE_CANTOPEN: case SQLITE_PERM: return DB_ERR_READONLY;
     case SQLITE_FULL: return DB_ERR_FULL;
     case SQLITE_IOERR:
-        return rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC ? DB_ERR_FULL : DB_ERR;
+        if (rc == SQLITE_IOERR_NOMEM) return DB_ERR;
+        return errno_fault(h ? sqlite3_system_errno(h) : 0);
     default: return DB_ERR;
     }
+}
+
+static int sq_probe(db_conn *c, char *reason, size_t n);
+
+/* Records a failed call's DB_ERR_* on the connection, and a storage fault with db_fault. SQLite
+ * keeps the errno of a failed write only sometimes (sqlite3_system_errno reads errno after other
+ * calls may have changed it): an I/O error without a telling one is classified by the probe, which
+ * writes beside the database and meets the same refusal if the disk is read-only or full. */
+static int sq_fail(db_conn *dc, int rc) {
+    sqlite3 *h = SQ(dc)->h;
+    int code = map_err(h, rc);
+    if (db_is_fault(code)) {
+        char reason[256];
+        int e = sqlite3_system_errno(h);
+        if (e) snprintf(reason, sizeof reason, "%s (%s)", sqlite3_errmsg(h), strerror(e));
+        else snprintf(reason, sizeof reason, "%s", sqlite3_errmsg(h));
+        if ((rc & 0xff) == SQLITE_IOERR && code == DB_ERR_IO) {
+            char why[256];
+            int probed = sq_probe(dc, why, sizeof why);
+            if (probed) { code = probed; snprintf(reason, sizeof reason, "%s; %s", sqlite3_errmsg(h), why); }
+        }
+        db_fault(dc, code, reason);
+    }
+    dc->last_err = code;
+    return code;
 }
 
 static int conn_configure(sq_conn *c, const char *path) {
@@ -105,14 +143,35 @@ static int sq_db_init(db *d, const char *path) {
 static void sq_db_free(db *d) { free(d->engine); }
 static void sq_conn_check(db_conn *c) { (void)c; }     /* a file does not drop */
 
+/* A page written to a new file beside the database, as SQLite writes its own (pwrite): a
+ * read-only file system refuses the open, a full one the write. */
+static int sq_probe(db_conn *c, char *reason, size_t n) {
+    const char *db_path = c->d->path;
+    if (!strcmp(db_path, ":memory:")) return 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s-probe-%ld", db_path, (long)getpid());
+    int e = 0, fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) e = errno;
+    else {
+        static const char page[4096];
+        ssize_t w = pwrite(fd, page, sizeof page, 0);
+        if (w != (ssize_t)sizeof page) e = w < 0 ? errno : ENOSPC;
+        close(fd);
+        unlink(path);
+    }
+    if (!e) return 0;
+    snprintf(reason, n, "writing %s: %s", path, strerror(e));
+    return errno_fault(e);
+}
+
 static int sq_exec(db_conn *dc, const char *sql) {
     char *err = NULL;
     int rc = sqlite3_exec(SQ(dc)->h, sql, NULL, NULL, &err);
     if (rc != SQLITE_OK) {
-        log_error("msg=\"sql failed\" err=\"%s\"", err ? err : sqlite3_errmsg(SQ(dc)->h));
+        int code = sq_fail(dc, rc);
+        if (!db_is_fault(code)) log_error("msg=\"sql failed\" err=\"%s\"", err ? err : sqlite3_errmsg(SQ(dc)->h));
         sqlite3_free(err);
-        dc->last_err = map_err(rc);
-        return dc->last_err;
+        return code;
     }
     return 0;
 }
@@ -127,8 +186,8 @@ static db_stmt *sq_prepare(db_conn *dc, const char *sql) {
     if (!s) return NULL;
     int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL);
     if (rc != SQLITE_OK) {
-        log_error("msg=\"prepare failed\" err=\"%s\" sql=\"%.300s\"", sqlite3_errmsg(c->h), sql);
-        dc->last_err = map_err(rc);
+        if (!db_is_fault(sq_fail(dc, rc)))
+            log_error("msg=\"prepare failed\" err=\"%s\" sql=\"%.300s\"", sqlite3_errmsg(c->h), sql);
         free(s);
         return NULL;
     }
@@ -160,10 +219,10 @@ static int sq_step(db_stmt *s) {
     if (rc == SQLITE_ROW) return DB_ROW;
     if (rc == SQLITE_DONE) return DB_DONE;
     sqlite3 *h = SQ(s->c)->h;
-    s->c->last_err = map_err(sqlite3_extended_errcode(h));
-    if (s->c->last_err != DB_ERR_UNIQUE)
+    int code = sq_fail(s->c, sqlite3_extended_errcode(h));
+    if (code != DB_ERR_UNIQUE)
         log_debug("msg=\"step failed\" err=\"%s\"", sqlite3_errmsg(h));
-    return s->c->last_err;
+    return code;
 }
 
 static int sq_col_count(db_stmt *s) { return sqlite3_column_count(ST(s)->st); }
@@ -286,6 +345,7 @@ const struct db_ops db_sqlite_ops = {
     .name = "sqlite",
     .db_init = sq_db_init, .db_free = sq_db_free,
     .conn_open = sq_conn_open, .conn_close = sq_conn_close, .conn_check = sq_conn_check,
+    .probe = sq_probe,
     .exec = sq_exec, .prepare = sq_prepare,
     .bind_int = sq_bind_int, .bind_real = sq_bind_real, .bind_text = sq_bind_text, .bind_blob = sq_bind_blob,
     .bind_null = sq_bind_null,

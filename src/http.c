@@ -223,6 +223,11 @@ int resp_error(req *r, int status, const char *code, const char *zh, const char 
 }
 
 int resp_db_error(req *r, int dberr) {
+    /* the final word on the request: nothing the handler had prepared (a file to send, a session
+     * cookie, its headers) goes out with it - the transaction behind them did not commit */
+    if (r->resp_fd >= 0) close(r->resp_fd);
+    r->resp_fd = -1;
+    r->nhdr = 0;
     switch (dberr) {
     case DB_ERR_UNIQUE:
         return resp_error(r, 409, "conflict", "记录重复，与已有记录冲突", "Duplicate: conflicts with an existing record");
@@ -232,12 +237,21 @@ int resp_db_error(req *r, int dberr) {
     case DB_ERR_BUSY:
         resp_header(r, "Retry-After", "1");
         return resp_error(r, 503, "busy", "系统繁忙，请稍后重试", "The database is busy; retry shortly");
-    case DB_ERR_READONLY: case DB_ERR_FULL:
+    case DB_ERR_READONLY: case DB_ERR_FULL: case DB_ERR_IO: {
+        /* storage faults: the database layer logs each once (db_fault), not once a request */
+        int k = dberr == DB_ERR_READONLY ? 0 : dberr == DB_ERR_FULL ? 1 : 2;
+        static const char *what[][2] = {{"磁盘只读", "read-only disk"}, {"磁盘已满", "disk full"}, {"磁盘读写错误", "disk I/O error"}};
         resp_header(r, "Retry-After", "30");
-        log_error("msg=\"storage unavailable\" err=%d", dberr);
-        return resp_error(r, 503, "storage_unavailable", "存储暂不可用（磁盘只读或已满），请稍后重试",
-                          "Storage is unavailable (read-only or full disk); retry later");
+        return resp_error(r, 503, "storage_unavailable", arena_printf(&r->a, "存储暂不可用（%s），请稍后重试", what[k][0]),
+                          arena_printf(&r->a, "Storage is unavailable (%s); retry later", what[k][1]));
+    }
+    case DB_ERR_UNAVAILABLE:
+        resp_header(r, "Retry-After", "5");
+        return resp_error(r, 503, "database_unavailable", "数据库暂不可用，请稍后重试",
+                          "The database cannot be reached; retry shortly");
     default:
+        /* a handler that says only "failed" (-1) after its statement met a storage fault */
+        if (r->dbc && db_is_fault(db_errcode(r->dbc))) return resp_db_error(r, db_errcode(r->dbc));
         log_error("msg=\"database error\" err=%d detail=\"%s\"", dberr, r->dbc ? db_errmsg(r->dbc) : "");
         return resp_error(r, 500, "internal_error", "服务器内部错误", "Internal server error");
     }
@@ -328,7 +342,8 @@ static void dispatch(req *r) {
     } else {
         http_run_handler(r, rt->fn);
     }
-    if (read_tx) db_commit(r->dbc);
+    /* a read that wrote (an export's audit entry) is served only if that write commits */
+    if (read_tx && db_commit(r->dbc) != 0) resp_db_error(r, db_errcode(r->dbc));
     if (r->who && r->who->touch) session_touch(r);
     if (!r->status) resp_error(r, 500, "internal_error", "服务器内部错误", "Internal server error");
 }

@@ -103,7 +103,8 @@ int principal_load(db_conn *c, int64_t user_id, principal *p) {
         s = db_prepare(c, "SELECT scope, permissions FROM roles WHERE code = ? AND deleted_at IS NULL");
         if (!s) return -1;
         db_bind_text(s, 1, code, -1);
-        if (db_step(s) == DB_ROW) {
+        rc = db_step(s);
+        if (rc == DB_ROW) {
             enum scope_kind scope = scope_kind_parse(db_col_text(s, 0));
             const char *perms = db_col_text(s, 1);
             while (perms && *perms) {
@@ -115,6 +116,8 @@ int principal_load(db_conn *c, int64_t user_id, principal *p) {
             }
         }
         db_done(s);
+        /* a database that fails here must not leave the user signed in without their permissions */
+        if (rc < 0) return -1;
     }
     return 0;
 }
