@@ -3,6 +3,7 @@
  * queries - over the engine's own calls (db_impl.h: db_sqlite.c, db_pg.c). */
 #include "db_impl.h"
 #include "log.h"
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,12 @@ int db_errcode(db_conn *c) { return c->last_err; }
 
 int db_is_fault(int code) {
     return code == DB_ERR_READONLY || code == DB_ERR_FULL || code == DB_ERR_IO || code == DB_ERR_UNAVAILABLE;
+}
+
+int db_errno_fault(int e) {
+    if (e == ENOSPC || e == EFBIG || e == EDQUOT) return DB_ERR_FULL;
+    if (e == EROFS || e == EACCES || e == EPERM) return DB_ERR_READONLY;
+    return DB_ERR_IO;
 }
 
 static const char *fault_name(int code) {

@@ -97,6 +97,10 @@ int db_errcode(db_conn *c);                              /* last DB_ERR_* */
 int db_storage_check(db_conn *c, char *reason, size_t n);
 /* Whether a DB_ERR_* is a storage fault (read-only, full, I/O error, server unreachable). */
 int db_is_fault(int code);
+/* The storage fault a failed system call's errno means: DB_ERR_FULL (ENOSPC, EDQUOT, EFBIG),
+ * DB_ERR_READONLY (EROFS, EACCES, EPERM), else DB_ERR_IO; for files beside the database too
+ * (an export's temporary file). */
+int db_errno_fault(int e);
 
 /* One-shot helpers for simple queries: first column of the first row. */
 int db_query_int(db_conn *c, const char *sql, int64_t *out, const char *fmt, ...);

@@ -31,13 +31,6 @@ typedef struct sq_conn {
 #define SQ(c) ((sq_conn *)(c))
 #define ST(s) ((sq_stmt *)(s))
 
-/* A failed system call's errno as a storage fault: the disk is full, read-only, or failing. */
-static int errno_fault(int e) {
-    if (e == ENOSPC || e == EFBIG || e == EDQUOT) return DB_ERR_FULL;
-    if (e == EROFS || e == EACCES || e == EPERM) return DB_ERR_READONLY;
-    return DB_ERR_IO;
-}
-
 /* SQLite reports most failed writes as SQLITE_IOERR_WRITE or _FSYNC, whatever the cause (only a
  * write that meets ENOSPC is SQLITE_FULL): the errno of the call beneath says which fault it is. */
 static int map_err(sqlite3 *h, int rc) {
@@ -51,7 +44,7 @@ static int map_err(sqlite3 *h, int rc) {
     case SQLITE_FULL: return DB_ERR_FULL;
     case SQLITE_IOERR:
         if (rc == SQLITE_IOERR_NOMEM) return DB_ERR;
-        return errno_fault(h ? sqlite3_system_errno(h) : 0);
+        return db_errno_fault(h ? sqlite3_system_errno(h) : 0);
     default: return DB_ERR;
     }
 }
@@ -161,7 +154,7 @@ static int sq_probe(db_conn *c, char *reason, size_t n) {
     }
     if (!e) return 0;
     snprintf(reason, n, "writing %s: %s", path, strerror(e));
-    return errno_fault(e);
+    return db_errno_fault(e);
 }
 
 static int sq_exec(db_conn *dc, const char *sql) {

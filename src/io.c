@@ -64,6 +64,15 @@ static const char *cell_text(req *r, const struct field *f, json_t *v, int *is_n
     }
 }
 
+/* The export's temporary file could not be made or written (its disk full or read-only): 503 with
+ * Retry-After as for the database's own disk, and a line in the log naming the file. */
+static int export_file_failed(req *r, const char *path) {
+    int e = errno;
+    log_warn("msg=\"cannot write the export file\" path=%s err=\"%s\"", path, strerror(e));
+    unlink(path);
+    return resp_db_error(r, db_errno_fault(e));
+}
+
 static int crud_export(req *r, enum tab_format fmt) {
     const struct resource *res = r->res;
     if (!(res->flags & R_EXPORT)) return resp_error(r, 405, "method_not_allowed", "该类记录不支持导出", "Records of this kind cannot be exported");
@@ -77,10 +86,10 @@ static int crud_export(req *r, enum tab_format fmt) {
 
     char path[] = "/tmp/shequ-export-XXXXXX";
     int tmpfd = mkstemp(path);
-    if (tmpfd < 0) return resp_error(r, 503, "storage_unavailable", "无法创建导出文件", "Cannot create the export file");
+    if (tmpfd < 0) return export_file_failed(r, path);
     close(tmpfd);
     tab_writer *w = NULL;
-    if (tab_writer_open(fmt, path, res->label_zh, &w) != 0) { unlink(path); return -1; }
+    if (tab_writer_open(fmt, path, res->label_zh, &w) != 0) return export_file_failed(r, path);
     int ncols = 1;
     for (int i = 0; i < res->nfields; i++) if (exportable(&res->fields[i])) ncols++;
     const char **cells = arena_alloc(&r->a, sizeof *cells * (size_t)ncols);
@@ -120,7 +129,8 @@ static int crud_export(req *r, enum tab_format fmt) {
     }
     r->a = saved;
     db_done(s);
-    if (tab_writer_close(w) != 0 || rc < 0) { unlink(path); return rc < 0 ? rc : -1; }
+    if (tab_writer_close(w) != 0 && rc >= 0) return export_file_failed(r, path);
+    if (rc < 0) { unlink(path); return rc; }
     int fd = open(path, O_RDONLY);
     unlink(path);                       /* the open descriptor keeps the file until it is sent */
     struct stat st;
