@@ -3,7 +3,9 @@
 // user sees only what /api/v1/meta says they may read.
 export const MENU_GROUPS = [
   { key: 'people', zh: '人口管理', en: 'Residents', icon: 'User', resources: ['persons', 'households', 'household_members'] },
-  { key: 'eldercare', zh: '养老服务', en: 'Elderly care', icon: 'FirstAidKit', resources: ['elders', 'assessments', 'subsidy_rules', 'service_items'] },
+  { key: 'eldercare', zh: '养老服务', en: 'Elderly care', icon: 'FirstAidKit', resources: ['elders', 'assessments', 'subsidy_rules', 'service_items',
+    'institutions', 'placements', 'attendance', 'inspections', 'allowance_rates', 'allowance_cycles', 'allowance_lines',
+    'centenarian_verifications'] },
   { key: 'places', zh: '组织与房屋', en: 'Units and buildings', icon: 'OfficeBuilding', resources: ['org_units', 'buildings'] },
   { key: 'admin', zh: '系统管理', en: 'Administration', icon: 'Setting', resources: ['users', 'roles', 'dict_items', 'audit_log'] },
 ];
