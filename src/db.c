@@ -134,6 +134,7 @@ double db_col_real(db_stmt *s, int i) { return s->c->ops->col_real(s, i); }
 const char *db_col_text(db_stmt *s, int i) { return s->c->ops->col_text(s, i); }
 const void *db_col_blob(db_stmt *s, int i, int *len) { return s->c->ops->col_blob(s, i, len); }
 void db_done(db_stmt *s) { if (s) s->c->ops->done(s); }
+void db_stream(db_stmt *s) { if (s && s->c->ops->stream) s->c->ops->stream(s); }
 
 /* ---------- transactions ---------- */
 

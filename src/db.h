@@ -66,6 +66,12 @@ double db_col_real(db_stmt *s, int i);
 const char *db_col_text(db_stmt *s, int i);              /* NULL for NULL */
 const void *db_col_blob(db_stmt *s, int i, int *len);
 void db_done(db_stmt *s);
+/* Before the first db_step: this statement's rows may be more than fit in memory (an export), so
+ * the engine hands them over in batches as they are read. SQLite steps through its B-tree anyway;
+ * PostgreSQL runs the statement as a cursor (DECLARE ... CURSOR, FETCH 1000 at a time) inside a
+ * transaction, the caller's or, outside one, its own until db_done. Other statements may run on
+ * the connection between steps, as always. */
+void db_stream(db_stmt *s);
 
 /* Transactions. db_begin_write takes the write lock up front (SQLite BEGIN IMMEDIATE), so a
  * request never fails half-way on a lock upgrade; on PostgreSQL it is BEGIN (READ COMMITTED:

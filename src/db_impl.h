@@ -69,6 +69,7 @@ struct db_ops {
     const char *(*col_text)(db_stmt *s, int i);
     const void *(*col_blob)(db_stmt *s, int i, int *len);
     void (*done)(db_stmt *s);
+    void (*stream)(db_stmt *s);                        /* optional: db_stream (NULL: rows stream already) */
     int (*begin)(db_conn *c, int write);               /* the engine's BEGIN */
     int (*commit)(db_conn *c);                         /* COMMIT; on failure the transaction is over */
     void (*rollback)(db_conn *c);

@@ -52,6 +52,8 @@ typedef struct pg_stmt {
     struct pg_stmt *next;           /* cache bucket chain */
     PGresult *res;
     int row, nrows, ran;
+    int stream, cur_open, more;     /* db_stream: rows come by FETCH from cursor `cur` */
+    char cur[24];
     unsigned char **blob;           /* decoded bytea per column, for db_col_blob */
     size_t *blobcap;
     int nblob;
@@ -67,6 +69,8 @@ typedef struct pg_conn {
     int changes;
     int aborted;                    /* a statement failed inside the open transaction */
     int savepoint;                  /* db_savepoints open */
+    pg_stmt *stream_tx;             /* a db_stream statement that opened the transaction itself */
+    unsigned next_cursor;
     char *copybuf;                  /* rows of a COPY not yet sent */
     size_t copylen, copycap;
     int copy_failed;
@@ -163,12 +167,19 @@ static int conn_reset(pg_conn *c) {
     db_fault_clear(c->base.d, DB_ERR_UNAVAILABLE);
     c->base.tx_open = 0;
     c->aborted = c->savepoint = 0;
+    c->stream_tx = NULL;
     return conn_setup(c);
 }
 
 static void pg_conn_check(db_conn *dc) {
     pg_conn *c = PG(dc);
     if (PQstatus(c->h) != CONNECTION_OK) conn_reset(c);
+    else if (c->stream_tx) {        /* a stream its caller never finished: its transaction ends here */
+        log_warn("msg=\"streamed statement left open; rolled back\"");
+        PQclear(PQexec(c->h, "ROLLBACK"));
+        c->stream_tx = NULL;
+        c->aborted = 0;
+    }
 }
 
 static int pg_step(db_stmt *ds);
@@ -197,6 +208,7 @@ static void stmt_clear(pg_stmt *s) {
     s->row = -1;
     s->nrows = 0;
     s->ran = 0;
+    s->stream = s->cur_open = s->more = 0;
 }
 
 static void stmt_free(pg_stmt *s) {
@@ -379,7 +391,9 @@ static int pg_bind_blob(db_stmt *s, int idx, const void *v, int len, int copy) {
     return 0;
 }
 
-static PGresult *stmt_run(pg_conn *c, pg_stmt *s) {
+/* The statement with its values: prepared, or parsed now; `text` (non-NULL) runs instead of its
+ * SQL with the same values (a DECLARE ... CURSOR FOR it). */
+static PGresult *stmt_run(pg_conn *c, pg_stmt *s, const char *text) {
     const char *vals[s->nparams ? s->nparams : 1];
     int lens[s->nparams ? s->nparams : 1], fmts[s->nparams ? s->nparams : 1];
     for (int i = 0; i < s->nparams; i++) {
@@ -387,23 +401,26 @@ static PGresult *stmt_run(pg_conn *c, pg_stmt *s) {
         lens[i] = s->p[i].fmt ? s->p[i].len : 0;
         fmts[i] = s->p[i].fmt;
     }
-    if (s->cached) return PQexecPrepared(c->h, s->name, s->nparams, vals, lens, fmts, 0);
-    return PQexecParams(c->h, s->pgsql, s->nparams, NULL, vals, lens, fmts, 0);
+    if (s->cached && !text) return PQexecPrepared(c->h, s->name, s->nparams, vals, lens, fmts, 0);
+    return PQexecParams(c->h, text ? text : s->pgsql, s->nparams, NULL, vals, lens, fmts, 0);
 }
+
+static int stream_step(pg_conn *c, pg_stmt *s);
 
 static int pg_step(db_stmt *ds) {
     pg_stmt *s = ST(ds);
     pg_conn *c = PG(ds->c);
+    if (s->stream) return stream_step(c, s);
     if (!s->ran) {
         s->ran = 1;
-        PGresult *r = stmt_run(c, s);
+        PGresult *r = stmt_run(c, s, NULL);
         ExecStatusType st = PQresultStatus(r);
         if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && PQstatus(c->h) != CONNECTION_OK && !ds->c->tx_open) {
             /* dropped while idle: nothing of this statement happened; reconnect and run it again */
             PQclear(r);
             if (conn_reset(c) != 0) return ds->c->last_err;
             if (s->cached && stmt_prepare(c, s) != 0) return ds->c->last_err;
-            r = stmt_run(c, s);
+            r = stmt_run(c, s, NULL);
             st = PQresultStatus(r);
         }
         if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
@@ -497,8 +514,11 @@ static const void *pg_col_blob(db_stmt *ds, int i, int *len) {
     return s->blob[i];
 }
 
+static void stream_end(pg_conn *c, pg_stmt *s);
+
 static void pg_done(db_stmt *ds) {
     pg_stmt *s = ST(ds);
+    if (s->stream) stream_end(PG(ds->c), s);
     stmt_clear(s);
     s->in_use = 0;
     if (!s->cached) stmt_free(s);
@@ -523,6 +543,11 @@ static int pg_exec(db_conn *dc, const char *sql) {
 static int pg_begin(db_conn *dc, int write) {
     pg_conn *c = PG(dc);
     if (!write) return 0;
+    if (c->stream_tx) {             /* a stream's transaction becomes the caller's */
+        c->stream_tx = NULL;
+        dc->tx_open = 1;
+        return 0;
+    }
     c->aborted = c->savepoint = 0;
     int rc = pg_exec(dc, "BEGIN");
     if (rc && PQstatus(c->h) != CONNECTION_OK && conn_reset(c) == 0) rc = pg_exec(dc, "BEGIN");
@@ -559,6 +584,90 @@ static int64_t pg_last_insert_id(db_conn *c) {
 static const char *pg_errmsg(db_conn *dc) {
     pg_conn *c = PG(dc);
     return *c->err ? c->err : PQerrorMessage(c->h);
+}
+
+/* ---------- db_stream: rows in batches from a cursor ---------- */
+
+/* libpq otherwise holds a statement's whole result in memory before the first row is read: an
+ * export of a million residents would take hundreds of megabytes. A cursor hands them over
+ * STREAM_BATCH at a time; unlike libpq's single-row mode it leaves the connection free for other
+ * statements between batches (a dictionary reloaded half-way through an export). A cursor lives
+ * in a transaction: the caller's, or one the statement opens and ends itself (stream_tx), of
+ * which db.c knows nothing (tx_open stays 0: a read around the stream commits nothing). A write
+ * begun meanwhile takes that transaction over (pg_begin) and ends it, and the cursor with it: the
+ * stream's next FETCH then fails rather than read on outside a transaction. */
+#define STREAM_BATCH 1000
+
+static void pg_stream(db_stmt *ds) { ST(ds)->stream = 1; }
+
+static int stream_fetch(pg_conn *c, pg_stmt *s) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, s->cur);
+    if (s->res) PQclear(s->res);
+    s->res = PQexec(c->h, sql);
+    s->row = -1;
+    s->nrows = s->more = 0;
+    if (PQresultStatus(s->res) != PGRES_TUPLES_OK) {
+        int rc = fail(c, s->res, sql);
+        PQclear(s->res);
+        s->res = NULL;
+        return rc;
+    }
+    s->nrows = PQntuples(s->res);
+    s->more = s->nrows == STREAM_BATCH;
+    return 0;
+}
+
+static int stream_open(pg_conn *c, pg_stmt *s) {
+    db_conn *dc = &c->base;
+    if (!dc->tx_open && !c->stream_tx) {
+        int rc = pg_exec(dc, "BEGIN");
+        if (rc && PQstatus(c->h) != CONNECTION_OK && conn_reset(c) == 0) rc = pg_exec(dc, "BEGIN");
+        if (rc) return rc;
+        c->aborted = c->savepoint = 0;
+        c->stream_tx = s;
+    }
+    snprintf(s->cur, sizeof s->cur, "shequ_cur%u", ++c->next_cursor);
+    size_t n = strlen(s->pgsql) + 64;
+    char *sql = malloc(n);
+    if (!sql) return DB_ERR;
+    snprintf(sql, n, "DECLARE %s NO SCROLL CURSOR FOR %s", s->cur, s->pgsql);
+    PGresult *r = stmt_run(c, s, sql);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : fail(c, r, s->sql);
+    PQclear(r);
+    free(sql);
+    if (rc) return rc;
+    s->cur_open = 1;
+    return stream_fetch(c, s);
+}
+
+static int stream_step(pg_conn *c, pg_stmt *s) {
+    if (!s->ran) {
+        s->ran = 1;
+        int rc = stream_open(c, s);
+        if (rc) return rc;
+    }
+    if (s->row + 1 < s->nrows) { s->row++; return DB_ROW; }
+    if (!s->more) return DB_DONE;
+    int rc = stream_fetch(c, s);
+    if (rc) return rc;
+    if (!s->nrows) return DB_DONE;
+    s->row = 0;
+    return DB_ROW;
+}
+
+/* db_done of a stream: its own transaction ends (nothing in it was written: a write would have
+ * taken it over), or in the caller's the cursor closes. */
+static void stream_end(pg_conn *c, pg_stmt *s) {
+    if (c->stream_tx == s) {
+        PQclear(PQexec(c->h, "ROLLBACK"));
+        c->stream_tx = NULL;
+        c->aborted = c->savepoint = 0;
+    } else if (s->cur_open && PQtransactionStatus(c->h) == PQTRANS_INTRANS) {   /* not after an error */
+        char sql[64];
+        snprintf(sql, sizeof sql, "CLOSE %s", s->cur);
+        pg_exec(&c->base, sql);
+    }
 }
 
 /* ---------- the rest of db.h ---------- */
@@ -782,7 +891,7 @@ const struct db_ops db_pg_ops = {
     .bind_null = pg_bind_null,
     .step = pg_step, .col_count = pg_col_count, .col_name = pg_col_name, .col_type = pg_col_type,
     .col_int = pg_col_int, .col_real = pg_col_real, .col_text = pg_col_text, .col_blob = pg_col_blob,
-    .done = pg_done,
+    .done = pg_done, .stream = pg_stream,
     .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,
     .changes = pg_changes, .last_insert_id = pg_last_insert_id, .errmsg = pg_errmsg,
     .backup = pg_backup, .schema_objects = pg_schema_objects, .bulk_mode = pg_bulk_mode,

@@ -102,6 +102,7 @@ static int crud_export(req *r, enum tab_format fmt) {
 
     db_stmt *s = sqlb_prepare(&q, r->dbc);
     if (!s) { tab_writer_close(w); unlink(path); return -1; }
+    db_stream(s);                       /* rows in batches: memory stays bounded however many */
     int rc;
     int64_t rows = 0;
     arena row_arena;
