@@ -344,6 +344,10 @@ static void dispatch(req *r) {
     }
     /* a read that wrote (an export's audit entry) is served only if that write commits */
     if (read_tx && db_commit(r->dbc) != 0) resp_db_error(r, db_errcode(r->dbc));
+    /* a read that met a storage fault its handler let pass (a name it could not look up) would be
+     * answered in part: 503 instead, as for the statement that failed */
+    else if (is_safe_method(r->method) && r->status < 400 && db_is_fault(db_errcode(r->dbc)))
+        resp_db_error(r, db_errcode(r->dbc));
     if (r->who && r->who->touch) session_touch(r);
     if (!r->status) resp_error(r, 500, "internal_error", "服务器内部错误", "Internal server error");
 }
