@@ -10,6 +10,7 @@
 #include "dispatch/dispatch.h"
 #include "http.h"
 #include "idnum.h"
+#include "import_solo.h"
 #include "log.h"
 #include "migrate.h"
 #include "migrate_data.h"
@@ -292,7 +293,9 @@ static int cmd_import(int argc, char **argv) {
         "Usage: shequ import <resource> FILE [--dry-run] [--db URL]\n"
         "Imports a CSV (UTF-8 or GBK) or XLSX file into a resource (persons, households, buildings,\n"
         "org_units, dict_items). Headers are field names or labels (姓名, 证件号码 ...). Every row is\n"
-        "checked as over the API; any bad row imports nothing. --dry-run checks and reports only.\n";
+        "checked as over the API; any bad row imports nothing. --dry-run checks and reports only.\n"
+        "An SQLite file that nothing else has open is held alone for the import (rows written once,\n"
+        "with a rollback journal, WAL again afterwards); otherwise the import shares it as a server does.\n";
     struct common cm = {0};
     struct config ov;
     int have_db = 0, c, dry = 0;
@@ -326,7 +329,10 @@ static int cmd_import(int argc, char **argv) {
     r.body = body;
     r.body_len = len;
     double t0 = now_monotonic();
+    struct import_solo solo;
+    int alone = !dry && import_solo_begin(conn, &solo);     /* rows written once when nobody else has the file */
     http_run_handler(&r, crud_import);
+    if (alone) import_solo_end(conn, &solo);
     double secs = now_monotonic() - t0;
     int rc = print_response(&r);
     fprintf(stderr, "%.2f s\n", secs);
