@@ -4,6 +4,7 @@
 #   make test       sanitizer build, unit tests, API tests; ends with "N passed, N failed"
 #   make test-pg    the API tests against a PostgreSQL the script starts in a temporary directory
 #   make bench      speed figures beside their references, written to docs/BENCHMARKS.md
+#   make soak       30 minutes of mixed load at 70 % of capacity: no 5xx, flat memory, stable p99 (mk/soak.mk)
 #   make cluster-demo  two servers on one private PostgreSQL behind haproxy on 127.0.0.1:8080 (mk/cluster.mk)
 
 PKGS      := libmicrohttpd jansson sqlite3 libpq libsodium xlsxwriter libzip expat

@@ -269,6 +269,7 @@ if [ -n "$PG_TABLE" ]; then echo; echo "$PG_TABLE"; fi
   if [ -f docs/BENCHMARKS-notes.md ]; then cat docs/BENCHMARKS-notes.md; fi
   if [ -f docs/BENCHMARKS-dispatch.md ]; then echo; cat docs/BENCHMARKS-dispatch.md; fi
   if [ -f docs/BENCHMARKS-fuzz.md ]; then echo; cat docs/BENCHMARKS-fuzz.md; fi   # make fuzz
+  if [ -f docs/BENCHMARKS-soak.md ]; then echo; cat docs/BENCHMARKS-soak.md; fi   # make soak
 } > docs/BENCHMARKS.md
 echo
 echo "written to docs/BENCHMARKS.md"
