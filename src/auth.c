@@ -13,20 +13,35 @@
  * district or a street office, the service catalogue by the district; everyone reads both */
 #define ELDERCARE_READ "elders.read"
 #define ELDERCARE_WRITE ELDERCARE_READ " elders.write elders.unmask"
+/* providers, caregivers and service orders: who moves an order from one state to the next is a
+ * permission each, named in service_order_flow.c's table: intake (accept, cancel), dispatch, serve
+ * (the caregiver's own steps), follow_up (the call back), settle */
+#define ORDERS_READ "caregivers.read service_orders.read"
+#define ORDERS_INTAKE "service_orders.read service_orders.write service_orders.intake"
+#define ORDERS_ALL ORDERS_READ " " ORDERS_INTAKE " service_orders.dispatch service_orders.serve service_orders.follow_up " \
+    "service_orders.settle caregivers.write caregivers.unmask providers.write"
 
 const struct builtin_role builtin_roles[] = {
     {"district_admin", "区级管理员", "District administrator", "subtree",
      READ_ALL " " WRITE_REGISTRY " org_units.write users.read users.write dict_items.write persons.unmask "
-     "audit.read data.export data.import " ELDERCARE_WRITE " subsidy_rules.write service_items.write"},
+     "audit.read data.export data.import " ELDERCARE_WRITE " subsidy_rules.write service_items.write " ORDERS_ALL},
     {"street_admin", "街道管理员", "Street-office administrator", "subtree",
      READ_ALL " " WRITE_REGISTRY " org_units.write users.read users.write persons.unmask audit.read data.export data.import "
-     ELDERCARE_WRITE " subsidy_rules.write"},
+     ELDERCARE_WRITE " subsidy_rules.write " ORDERS_READ " " ORDERS_INTAKE},
     {"community_worker", "社区工作者", "Community worker", "subtree",
-     READ_ALL " " WRITE_REGISTRY " persons.unmask data.export data.import " ELDERCARE_WRITE},
+     READ_ALL " " WRITE_REGISTRY " persons.unmask data.export data.import " ELDERCARE_WRITE " " ORDERS_INTAKE},
     {"grid_worker", "网格员", "Grid worker", "unit",
      READ_ALL " " WRITE_REGISTRY},
     {"auditor", "审计员", "Auditor", "subtree",
-     READ_ALL " users.read audit.read data.export " ELDERCARE_READ},
+     READ_ALL " users.read audit.read data.export " ELDERCARE_READ " " ORDERS_READ},
+    /* the 12349 hotline: finds elders district-wide, takes orders, dispatches them, calls back */
+    {"hotline_operator", "12349热线话务员", "12349 hotline operator", "subtree",
+     "org_units.read persons.read elders.read " ORDERS_READ " " ORDERS_INTAKE " service_orders.dispatch service_orders.follow_up"},
+    /* a contracted provider's administrator: its caregivers, its orders and their elders */
+    {"provider_admin", "服务机构管理员", "Care provider administrator", "provider",
+     "elders.read " ORDERS_READ " caregivers.write caregivers.unmask service_orders.dispatch"},
+    /* a caregiver: their own visits and those visits' elders */
+    {"caregiver", "养老护理员", "Caregiver", "caregiver", "elders.read " ORDERS_READ " service_orders.serve"},
     {NULL, NULL, NULL, NULL, NULL}};
 
 enum scope_kind principal_scope(const principal *p, const char *perm) {
@@ -54,6 +69,8 @@ const char *scope_kind_name(enum scope_kind s) {
     case SCOPE_SUBTREE: return "subtree";
     case SCOPE_UNIT: return "unit";
     case SCOPE_SELF: return "self";
+    case SCOPE_PROVIDER: return "provider";
+    case SCOPE_CAREGIVER: return "caregiver";
     default: return "none";
     }
 }
@@ -64,5 +81,7 @@ enum scope_kind scope_kind_parse(const char *s) {
     if (strcmp(s, "subtree") == 0) return SCOPE_SUBTREE;
     if (strcmp(s, "unit") == 0) return SCOPE_UNIT;
     if (strcmp(s, "self") == 0) return SCOPE_SELF;
+    if (strcmp(s, "provider") == 0) return SCOPE_PROVIDER;
+    if (strcmp(s, "caregiver") == 0) return SCOPE_CAREGIVER;
     return SCOPE_NONE;
 }

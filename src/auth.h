@@ -4,9 +4,12 @@
 #define SHEQU_AUTH_H
 #include <stdint.h>
 
-enum scope_kind { SCOPE_NONE = 0, SCOPE_SELF = 1, SCOPE_UNIT = 2, SCOPE_SUBTREE = 3, SCOPE_ALL = 4 };
+/* Wider scopes compare greater. CAREGIVER and PROVIDER are a care provider's people: rows are
+ * theirs by the provider or caregiver they name, not by unit (scope.c says how for each table). */
+enum scope_kind { SCOPE_NONE = 0, SCOPE_CAREGIVER = 1, SCOPE_PROVIDER = 2, SCOPE_SELF = 3, SCOPE_UNIT = 4,
+                  SCOPE_SUBTREE = 5, SCOPE_ALL = 6 };
 
-#define MAX_GRANTS 64
+#define MAX_GRANTS 128          /* every permission of every kind of record, and the workflows' own */
 struct grant { const char *perm; enum scope_kind scope; };
 
 typedef struct principal {
@@ -15,6 +18,8 @@ typedef struct principal {
     char name[96];
     int64_t org_id;
     char org_path[256];
+    int64_t provider_id;         /* the care provider a provider_admin or caregiver works for (0: none) */
+    int64_t caregiver_id;        /* the caregiver record of a caregiver's account (0: none) */
     char csrf[48];
     int via_bearer;              /* bearer tokens need no CSRF header */
     int touch;                   /* last_seen_at is due an update */
@@ -22,7 +27,7 @@ typedef struct principal {
     int ngrants;
     struct grant grants[MAX_GRANTS];
     char roles[256];             /* comma-separated role codes, for display */
-    char permbuf[2048];          /* storage for grants[].perm */
+    char permbuf[4096];          /* storage for grants[].perm */
     int permbuf_len;
 } principal;
 

@@ -360,6 +360,7 @@ int demo_build(db *d, long persons, unsigned long long seed, const char *passwor
         if (insert_user(c, users[i].user, users[i].name, users[i].roles, users[i].org, hash)) goto fail;
     if (db_commit(c)) goto done;
     if (demo_eldercare(c, &rng, persons, today_s, now_s)) goto done;
+    if (demo_providers(c, &rng, hash, today_s, now_s)) goto done;
     if (demo_institutions(c, &rng, persons, today_s, now_s)) goto done;
     db_exec(c, "ANALYZE");
 

@@ -247,7 +247,8 @@ static void cli_principal(principal *p) {
     snprintf(p->name, sizeof p->name, "命令行");
     snprintf(p->org_path, sizeof p->org_path, "/");
     p->via_bearer = 1;
-    static const char *extra[] = {"audit.read", "data.export", "data.import", NULL};
+    static const char *extra[] = {"audit.read", "data.export", "data.import", "service_orders.intake", "service_orders.dispatch",
+                                  "service_orders.serve", "service_orders.follow_up", "service_orders.settle", NULL};
     for (int i = 0; i < resources_count; i++) {
         const char *base = resources[i]->perm ? resources[i]->perm : resources[i]->name;
         const char *kinds[] = {"read", "write", "unmask"};

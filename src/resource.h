@@ -200,6 +200,9 @@ const char *write_ctx_str(struct write_ctx *w, const char *field);
  * the record as written. Text may be NULL. */
 void write_ctx_set_text(struct write_ctx *w, const char *field, const char *v);
 void write_ctx_set_int(struct write_ctx *w, const char *field, int64_t v);
+/* The unit a record takes from another it belongs to (a caregiver their provider's, an order its
+ * elder's): org_id, org_path and district_code stored, org_id shown. */
+void write_ctx_set_unit(struct write_ctx *w, int64_t org_id, const char *org_path, const char *district_code);
 int respond_validation(req *r, json_t *errors, json_t *codes);
 int date_valid(const char *s);                     /* YYYY-MM-DD, a real date */
 int age_on(const char *birth, const char *today);  /* whole years; -1 if birth is not a date */

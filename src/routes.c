@@ -6,6 +6,7 @@
 #include "household.h"
 #include "institution.h"
 #include "resource.h"
+#include "service_order.h"
 #include "stats.h"
 
 const struct route routes[] = {
@@ -28,6 +29,8 @@ const struct route routes[] = {
     {"POST", "/api/v1/allowance_cycles/{id}/run", allowance_cycle_run, 0, "elders.write", "生成敬老补助发放名单", "Make a cycle's allowance list"},
     {"POST", "/api/v1/allowance_cycles/{id}/approve", allowance_cycle_approve, 0, "elders.write", "审核敬老补助发放名单", "Approve (freeze) a cycle's allowance list"},
     {"GET", "/api/v1/stats/eldercare", api_stats_eldercare, 0, "elders.read", "养老服务统计", "Eldercare figures"},
+    {"POST", "/api/v1/service_orders/{id}/transitions", service_order_transition, 0, "service_orders.read", "工单状态变更", "Move a service order to its next state"},
+    {"GET", "/api/v1/service_orders/{id}/suggestions", service_order_suggestions, 0, "service_orders.dispatch", "派单建议", "Caregivers to dispatch to, ranked"},
     {"POST", "/api/v1/{res}/import", crud_import, RT_UPLOAD, "data.import", "导入", "Import CSV or XLSX"},
     {"GET", "/api/v1/{res}.csv", crud_export_csv, 0, "data.export", "导出 CSV", "Export CSV"},
     {"GET", "/api/v1/{res}.xlsx", crud_export_xlsx, 0, "data.export", "导出 Excel", "Export XLSX"},

@@ -81,7 +81,8 @@ static void add_grant(principal *p, const char *perm, size_t len, enum scope_kin
 int principal_load(db_conn *c, int64_t user_id, principal *p) {
     memset(p, 0, sizeof *p);
     db_stmt *s = db_prepare(c,
-        "SELECT u.id, u.username, u.name, u.org_id, u.org_path, u.roles FROM users u "
+        "SELECT u.id, u.username, u.name, u.org_id, u.org_path, u.roles, u.caregiver_id, "
+        "COALESCE((SELECT c.provider_id FROM caregivers c WHERE c.id = u.caregiver_id), u.provider_id) FROM users u "
         "WHERE u.id = ? AND u.status = 'active' AND u.deleted_at IS NULL");
     if (!s) return -1;
     db_bind_int(s, 1, user_id);
@@ -93,6 +94,9 @@ int principal_load(db_conn *c, int64_t user_id, principal *p) {
     p->org_id = db_col_int(s, 3);
     snprintf(p->org_path, sizeof p->org_path, "%s", db_col_text(s, 4));
     snprintf(p->roles, sizeof p->roles, "%s", db_col_text(s, 5) ? db_col_text(s, 5) : "");
+    /* a caregiver works for their caregiver record's provider, whatever the account says */
+    p->caregiver_id = db_col_type(s, 6) == DBT_NULL ? 0 : db_col_int(s, 6);
+    p->provider_id = db_col_type(s, 7) == DBT_NULL ? 0 : db_col_int(s, 7);
     db_done(s);
 
     /* roles: "a,b,c" -> each role's permissions with its scope */

@@ -15,6 +15,9 @@ static const struct field user_fields[] = {
     {"org_id", FT_ORG, F_REQUIRED | F_FILTER | F_LIST, "所属单位", "Unit"},
     {"roles", FT_TAGS, F_REQUIRED | F_FILTER | F_LIST, "角色", "Roles"},
     {"status", FT_DICT, F_FILTER | F_LIST, "状态", "Status", .dict = "user_status", .def = "active"},
+    /* a provider's people: the provider a provider_admin manages, the caregiver record of a caregiver */
+    {"provider_id", FT_REF, F_FILTER, "服务机构", "Care provider", .ref = "providers"},
+    {"caregiver_id", FT_REF, F_FILTER, "护理员档案", "Caregiver record", .ref = "caregivers"},
     {"last_login_at", FT_DATETIME, F_READONLY | F_SORT | F_LIST | F_NOIMPORT, "最近登录", "Last sign-in"},
 };
 
@@ -64,6 +67,22 @@ static int user_validate(struct write_ctx *w) {
             }
         }
     }
+    /* the scopes of provider_admin and caregiver are the records these name (scope.c) */
+    if (roles) {
+        static const struct { const char *role, *field, *zh, *en; } binds[] = {
+            {"provider_admin", "provider_id", "服务机构管理员须指定所属服务机构", "A provider administrator needs their provider"},
+            {"caregiver", "caregiver_id", "养老护理员账号须关联护理员档案", "A caregiver's account needs their caregiver record"}};
+        for (size_t k = 0; k < sizeof binds / sizeof binds[0]; k++) {
+            size_t i;
+            json_t *code;
+            json_array_foreach(roles, i, code) {
+                if (strcmp(json_string_value(code), binds[k].role)) continue;
+                json_t *v = json_object_get(w->after, binds[k].field);
+                if (!v && !w->creating && !json_object_get(w->in, binds[k].field)) v = json_object_get(w->before, binds[k].field);
+                if (!json_is_integer(v)) write_error(w, binds[k].field, "required", binds[k].zh, binds[k].en);
+            }
+        }
+    }
     if (!w->creating && w->before && r->who && json_integer_value(json_object_get(w->before, "id")) == r->who->user_id &&
         (json_object_get(w->in, "roles") || json_object_get(w->in, "status") || json_object_get(w->in, "org_id")))
         write_error(w, "roles", "self_change", "不能修改自己的角色、状态或单位", "You cannot change your own roles, status or unit");
@@ -74,7 +93,7 @@ static int user_after_write(struct write_ctx *w) {
     session_cache_clear();              /* names, units and roles are part of every cached principal */
     if (w->creating) return 0;
     if (json_object_get(w->in, "password") || json_object_get(w->in, "roles") || json_object_get(w->in, "status") ||
-        json_object_get(w->in, "org_id"))
+        json_object_get(w->in, "org_id") || json_object_get(w->in, "provider_id") || json_object_get(w->in, "caregiver_id"))
         return session_revoke_user(w->r->dbc, w->id, NULL);
     return 0;
 }

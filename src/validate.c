@@ -40,6 +40,13 @@ void write_ctx_set_int(struct write_ctx *w, const char *field, int64_t v) {
     json_object_set_new(w->after, field, json_integer(v));
 }
 
+void write_ctx_set_unit(struct write_ctx *w, int64_t org_id, const char *org_path, const char *district_code) {
+    colvals_set(w->cols, "org_id", sv_int(org_id));
+    colvals_set(w->cols, "org_path", sv_text(arena_strdup(&w->r->a, org_path)));
+    colvals_set(w->cols, "district_code", sv_text(district_code ? arena_strdup(&w->r->a, district_code) : NULL));
+    json_object_set_new(w->after, "org_id", json_integer(org_id));
+}
+
 int respond_validation(req *r, json_t *errors, json_t *codes) {
     return resp_error_fields(r, 422, "validation_failed", "数据校验未通过，请检查标出的字段",
                              "Validation failed; see the fields marked", json_incref(errors), json_incref(codes));
@@ -278,7 +285,7 @@ static int ref_exists(struct write_ctx *w, const struct field *f, int64_t id, co
     sqlb_val(&q, sv_int(id));
     if (!(target->flags & R_NO_SOFT)) sqlb_sql(&q, " AND t.deleted_at IS NULL");
     if ((target->flags & R_SCOPED) && (f->ref_perm || !(target->flags & R_GLOBAL_READ)))
-        scope_restrict(&q, r->who, f->ref_perm ? f->ref_perm : resource_read_perm(target, &r->a), "t");
+        scope_restrict_table(&q, r->who, f->ref_perm ? f->ref_perm : resource_read_perm(target, &r->a), target->table, "t");
     db_stmt *s = sqlb_prepare(&q, r->dbc);
     if (!s) return -1;
     int rc = db_step(s);

@@ -220,7 +220,8 @@ test('dict_items: a deactivated item is no longer accepted for new values', asyn
 test('roles are read-only: listed and readable, but POST, PATCH and DELETE are 405', async () => {
   const list = await cw.get('/api/v1/roles');
   assert.equal(list.status, 200);
-  assert.deepEqual(list.body.data.map((r) => r.code).sort(), ['auditor', 'community_worker', 'district_admin', 'grid_worker', 'street_admin']);
+  assert.deepEqual(list.body.data.map((r) => r.code).sort(), ['auditor', 'caregiver', 'community_worker', 'district_admin', 'grid_worker',
+    'hotline_operator', 'provider_admin', 'street_admin']);
   const gw = list.body.data.find((r) => r.code === 'grid_worker');
   assert.equal(gw.scope, 'unit');
   assert.doesNotMatch(gw.permissions, /persons\.unmask/);

@@ -26,6 +26,21 @@ const PERMS = {
   auditor: [...READ_ALL, 'users.read', 'audit.read', 'data.export', 'elders.read'],
   anonymous: [],
 };
+// home care's providers, caregivers and service orders (auth.c): what the roles above gained, and
+// the roles of the 12349 hotline and of the providers' people
+const ORDERS_READ = ['caregivers.read', 'service_orders.read'];
+const ORDERS_INTAKE = ['service_orders.read', 'service_orders.write', 'service_orders.intake'];
+PERMS.district_admin.push(...ORDERS_READ, ...ORDERS_INTAKE, 'service_orders.dispatch', 'service_orders.serve', 'service_orders.follow_up',
+  'service_orders.settle', 'caregivers.write', 'caregivers.unmask', 'providers.write');
+PERMS.street_admin.push(...ORDERS_READ, ...ORDERS_INTAKE);
+PERMS.community_worker.push(...ORDERS_INTAKE);
+PERMS.auditor.push(...ORDERS_READ);
+PERMS.hotline_operator = ['org_units.read', 'persons.read', 'elders.read', ...ORDERS_READ, ...ORDERS_INTAKE, 'service_orders.dispatch',
+  'service_orders.follow_up'];
+PERMS.provider_admin = ['elders.read', ...ORDERS_READ, 'caregivers.write', 'caregivers.unmask', 'service_orders.dispatch'];
+PERMS.caregiver = ['elders.read', ...ORDERS_READ, 'service_orders.serve'];
+const UNITLESS = ['provider_admin', 'caregiver'];
+const FLOW_PERMS = ['intake', 'dispatch', 'serve', 'follow_up', 'settle'].map((p) => `service_orders.${p}`);
 const can = (who, perm) => PERMS[who].includes(perm);
 
 /* Every declared record kind: its permission prefix, whether rows are scoped, what it allows. */
@@ -43,6 +58,12 @@ const KINDS = {
   assessments: { perm: 'elders', scoped: true, create: false, update: false, del: false, imp: false },
   subsidy_rules: { scoped: true, globalRead: true, create: true, update: true, del: true, imp: false },
   service_items: { scoped: false, globalRead: true, create: true, update: true, del: true, imp: true },
+  // providers, caregivers, service orders and their history: scope (including a provider's and a
+  // caregiver's) tested in providers.test.mjs and service_orders.test.mjs
+  providers: { scoped: true, globalRead: true, create: true, update: true, del: true, imp: false },
+  caregivers: { scoped: true, create: true, update: true, del: true, imp: true },
+  service_orders: { scoped: true, create: true, update: true, del: false, imp: false },
+  service_order_events: { perm: 'service_orders', scoped: true, create: false, update: false, del: false, imp: false },
   // care institutions, allowances, centenarian checks and inspections: scope tested in
   // institutions.test.mjs, allowances.test.mjs and inspections.test.mjs
   institutions: { perm: 'elders', scoped: true, create: true, update: true, del: true, imp: true },
@@ -116,7 +137,8 @@ const dayCareCentre = async () => {
   return centre;
 };
 const streetCycle = async (run) => {
-  const month = `2025-${String(++cycleMonth).padStart(2, "0")}`;
+  const k = cycleMonth++;                     // one a case: a year back every twelve
+  const month = `${2025 - Math.floor(k / 12)}-${String((k % 12) + 1).padStart(2, "0")}`;
   const c = await w.admin.post('/api/v1/allowance_cycles', { org_id: w.U.S, month });
   assert.equal(c.status, 201, JSON.stringify(c.body));
   if (run) assert.equal((await w.c.street_admin.post(`/api/v1/allowance_cycles/${c.body.data.id}/run`)).status, 200);
@@ -177,6 +199,20 @@ function auditCases(path, holds) {
     can(who, 'audit.read') ? holds(which === 'in' ? 1 : 0) : null)));
 }
 
+/* A pending order of an elder in the grid G, for the first demo provider (w.P1). */
+async function pendingOrder() {
+  if (!w.P1) w.P1 = (await w.admin.get('/api/v1/users?q=provider_admin&per_page=50')).body.data.find((u) => u.username === 'provider_admin').provider_id;
+  const person = await w.admin.post('/api/v1/persons', { name: '矩阵工单', id_number: freshId({ from: '1939-01-01' }), org_id: w.U.G });
+  const elder = await w.admin.post('/api/v1/elders', { person_id: person.body.data.id });
+  const item = (await w.admin.get('/api/v1/service_items?code=ZJ01')).body.data[0].id;
+  const start = new Date(Date.now() + 86400e3).toISOString().replace(/\.\d+Z$/, 'Z');
+  const end = new Date(Date.now() + 90000e3).toISOString().replace(/\.\d+Z$/, 'Z');
+  const o = await w.admin.post('/api/v1/service_orders', { elder_id: elder.body.data.id, service_item_id: item, channel: 'hotline',
+    window_start: start, window_end: end, provider_id: w.P1 });
+  assert.equal(o.status, 201, JSON.stringify(o.body));
+  return o.body.data.id;
+}
+
 /* ---------- the expectation table: one entry per route, keyed by method and pattern ---------- */
 
 const EXPECT = {
@@ -214,7 +250,7 @@ const EXPECT = {
 
   'GET /api/v1/stats/summary': () => WHO.flatMap((who) => ['in', 'out'].map((which) => kase(who, which,
     () => client(who).get(`/api/v1/stats/summary?org_id=${which === 'in' ? w.U.G : outUnit(who) || ABSENT}`),
-    who === 'anonymous' ? 401 : which === 'in' ? 200 : 404))),
+    who === 'anonymous' ? 401 : !can(who, 'persons.read') ? 403 : which === 'in' ? 200 : 404))),
 
   'POST /api/v1/households/{id}/change_head': () => WHO.flatMap((who) => ['in', 'out'].map((which) => kase(who, which, async () => {
     let hh = target(who, 'households', which) || ABSENT, person = null;
@@ -262,7 +298,23 @@ const EXPECT = {
 
   'GET /api/v1/stats/eldercare': () => WHO.flatMap((who) => ['in', 'out'].map((which) => kase(who, which,
     () => client(who).get(`/api/v1/stats/eldercare?org_id=${which === 'in' ? w.U.G : outUnit(who) || ABSENT}`),
-    who === 'anonymous' ? 401 : !can(who, 'elders.read') ? 403 : which === 'in' ? 200 : 404))),
+    // a provider's people read elders through their orders, not by unit: no unit is theirs
+    who === 'anonymous' ? 401 : !can(who, 'elders.read') ? 403 : which === 'in' && !UNITLESS.includes(who) ? 200 : 404))),
+
+  // a service order of an elder in G with the demo provider_admin's provider, pending: accepting it is
+  // the intake's move (200), a provider's administrator sees it but may not (403), a caregiver has no
+  // such order (404); a role that moves no order at all is refused first (403)
+  'POST /api/v1/service_orders/{id}/transitions': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+    const id = which === 'in' ? await pendingOrder() : ABSENT;
+    return client(who).post(`/api/v1/service_orders/${id}/transitions`, { to: 'accepted' }, { headers: { 'If-Match': '"1"' } });
+  }, who === 'anonymous' ? 401 : !can(who, 'service_orders.read') || !FLOW_PERMS.some((p) => can(who, p)) ? 403
+    : which === 'absent' || who === 'caregiver' ? 404 : can(who, 'service_orders.intake') ? 200 : 403))),
+
+  'GET /api/v1/service_orders/{id}/suggestions': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+    const id = which === 'in' ? await pendingOrder() : ABSENT;
+    return client(who).get(`/api/v1/service_orders/${id}/suggestions`);
+  }, who === 'anonymous' ? 401 : !can(who, 'service_orders.dispatch') ? 403 : which === 'in' ? 200 : 404,
+  (r) => { if (r.status === 200) assert.ok(r.body.data.length > 0 && r.body.data.every((x) => x.provider_id === w.P1)); }))),
 
   // ---- the generic record routes, for every kind ----
 

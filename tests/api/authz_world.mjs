@@ -6,7 +6,10 @@
 //   community_worker  in: G (its community C)   out: the grid of the next community of the street (G2)
 //   street_admin      in: G (its street)        out: a grid of another street of the district (G3)
 //   district_admin,   in: G (金水区)            out: a grid of another district (中原区), made with
-//   auditor                                          the command line, which no role can reach
+//   auditor,                                         the command line, which no role can reach
+//   hotline_operator
+//   provider_admin,   hold none of the registry's permissions: every registry route is theirs to be
+//   caregiver         refused (403), with the district's out records as targets
 //
 // Each out unit holds a resident, a building, a household (with its head as member) and a user;
 // the audit log holds the entries of their creation, filed under their unit.
@@ -15,7 +18,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loginAs, freshId, run, sql, Client } from './lib.mjs';
 
-export const ROLES = ['district_admin', 'street_admin', 'community_worker', 'grid_worker', 'auditor'];
+export const ROLES = ['district_admin', 'street_admin', 'community_worker', 'grid_worker', 'auditor',
+  'hotline_operator', 'provider_admin', 'caregiver'];
 
 let seq = 0;
 export const uniq = (p) => `${p}${process.pid % 1000}${String(++seq).padStart(3, '0')}`;
@@ -107,6 +111,8 @@ export async function buildWorld(srv) {
     street_admin: await records(U.G3, U.C3),
   };
   outRec.district_admin = outRec.auditor = outRec.anonymous = await records(U.G_D2, U.C_D2);
+  // the 12349 operator works at the district; a provider's people reach no unit at all
+  outRec.hotline_operator = outRec.provider_admin = outRec.caregiver = outRec.district_admin;
   // kinds without scope: a dictionary item and a role readable by all; "absent" is an id no record has
   inRec.dict_items = (await admin.get('/api/v1/dict_items?dict=person_tag&per_page=1')).body.data[0].id;
   inRec.roles = (await admin.get('/api/v1/roles?per_page=1')).body.data[0].id;

@@ -8,6 +8,7 @@ import { startServer, loginAs, Client, stopAndCollect } from './lib.mjs';
 let srv, cw, gw, auditor, admin;
 const RESOURCES = ['org_units', 'buildings', 'persons', 'households', 'household_members', 'users', 'roles', 'dict_items', 'audit_log',
   'elders', 'assessments', 'subsidy_rules', 'service_items'];
+RESOURCES.push('providers', 'caregivers', 'service_orders', 'service_order_events');
 
 before(async () => {
   srv = await startServer();

@@ -4,6 +4,7 @@
 export const MENU_GROUPS = [
   { key: 'people', zh: '人口管理', en: 'Residents', icon: 'User', resources: ['persons', 'households', 'household_members'] },
   { key: 'eldercare', zh: '养老服务', en: 'Elderly care', icon: 'FirstAidKit', resources: ['elders', 'assessments', 'subsidy_rules', 'service_items',
+    'service_orders', 'service_order_events', 'providers', 'caregivers',
     'institutions', 'placements', 'attendance', 'inspections', 'allowance_rates', 'allowance_cycles', 'allowance_lines',
     'centenarian_verifications'] },
   { key: 'places', zh: '组织与房屋', en: 'Units and buildings', icon: 'OfficeBuilding', resources: ['org_units', 'buildings'] },
