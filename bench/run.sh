@@ -77,7 +77,8 @@ wrk_median() {
   local results=()
   for _ in $(seq "$RUNS"); do
     local o
-    o=$(wrk -t2 -c$CONN -d"${DUR}s" --latency "${script[@]}")
+    o=$( { TIMEFORMAT='%U %S'; time wrk -t2 -c$CONN -d"${DUR}s" --latency "${script[@]}"; } 2>"$OUT/wrk-time")
+    echo "$(awk '/ requests in / {print $1}' <<<"$o") $(tail -1 "$OUT/wrk-time")" >> "$OUT/wrk-acct"   # cpu_per_request
     local rps p50 p99
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$o")
     p50=$(awk '$1=="50%" {print $2}' <<<"$o")
@@ -86,11 +87,24 @@ wrk_median() {
   done
   printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
 }
+# CPU accounting (the PostgreSQL notes): what one request costs each process, in microseconds of
+# CPU (user + system). pid_ticks PID: clock ticks a live process used; cpu_per_request S0 S1 P0 P1
+# after a wrk_median (whose runs append "requests wrk_user_s wrk_sys_s" to $OUT/wrk-acct): the
+# server's ticks S0->S1 and PostgreSQL's P0->P1 over those requests; prints "shequ postgres wrk".
+HZ=$(getconf CLK_TCK)
+pid_ticks() { sed -E 's/^.*\) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+cpu_per_request() {
+  awk -v s="$(( $2 - $1 ))" -v p="$(( $4 - $3 ))" -v hz="$HZ" '{ n += $1; w += $2 + $3 }
+    END { if (!n) { print "n/a n/a n/a"; exit } printf "%.1f %.1f %.1f", s / hz / n * 1e6, p / hz / n * 1e6, w / n * 1e6 }' "$OUT/wrk-acct"
+  rm -f "$OUT/wrk-acct"
+}
 ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.2f", n }'; }
 
 echo "== GET /api/v1/persons/{id} ($PERSON_BYTES bytes) vs nginx static file of the same size"
 NGX_P=$(wrk_median "http://127.0.0.1:$NGINX_PORT/person.json")
+rm -f "$OUT/wrk-acct"; s0=$(pid_ticks "${pids[0]}")
 SQ_P=$(wrk_median "http://127.0.0.1:$PORT" "$OUT/person-paths" "$TOKEN")
+SQ_CPU=$(cpu_per_request "$s0" "$(pid_ticks "${pids[0]}")" 0 0)
 echo "   nginx: $NGX_P   shequ: $SQ_P"
 echo "== 20-row list filtered by community ($LIST_BYTES bytes) vs nginx"
 NGX_L=$(wrk_median "http://127.0.0.1:$NGINX_PORT/list.json")
@@ -107,6 +121,7 @@ pids=()
 # statement a GET of one resident runs (bench/pgbench-person.sql), prepared, in the same run.
 # PG=0 skips this block.
 PG_MIG_S=n/a PG_P1="n/a 0 0" PG_L1="n/a 0 0" PG_P2=n/a PG_L2=n/a PG_PH="n/a 0 0" PG_LH="n/a 0 0" PGB=n/a PG_VERSION=
+PG_CPU="n/a n/a n/a" PGB_CPU="n/a n/a n/a"
 if [ "${PG:-1}" != 0 ]; then
   source scripts/pg-cluster.sh
   trap 'cleanup; pg_cluster_stop' EXIT
@@ -121,6 +136,12 @@ if [ "${PG:-1}" != 0 ]; then
   PG_ROWS=$(sed -nE 's/^moved ([0-9]+) rows.*/\1/p' "$OUT/migrate-data.out")
   echo "   $PG_ROWS rows in $PG_MIG_S s"
   PG_KEY=$(cat "$DB.key")
+  # CPU ticks of this cluster: the postmaster (with the backends it has reaped) and its live children
+  pg_ticks() {
+    local pm; pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" '{ pid = $1; sub(/^.*\) /, "") }
+      pid == pm { t += $12 + $13 + $14 + $15 } $2 == pm { t += $12 + $13 } END { print t + 0 }'
+  }
   pg_serve() { SHEQU_SECRET_KEY=$PG_KEY SHEQU_QUIET_ACCESS=1 "$BIN" serve --db "$PGSOCK" --listen "127.0.0.1:$1" 2>"$OUT/serve-pg-$1.log" & pids+=($!)
                for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/api/v1/health" >/dev/null && break; sleep 0.1; done; }
   # two wrk at once, one thread and half the connections each, against two servers; prints summed req/s
@@ -138,7 +159,9 @@ if [ "${PG:-1}" != 0 ]; then
   PG1=18911 PG2=18912 PGH=18913
   pg_serve $PG1
   echo "== PostgreSQL, one server: GET /api/v1/persons/{id}, then the community list"
+  rm -f "$OUT/wrk-acct"; s0=$(pid_ticks "${pids[-1]}"); p0=$(pg_ticks)
   PG_P1=$(wrk_median "http://127.0.0.1:$PG1" "$OUT/person-paths" "$TOKEN")
+  PG_CPU=$(cpu_per_request "$s0" "$(pid_ticks "${pids[-1]}")" "$p0" "$(pg_ticks)")
   PG_L1=$(wrk_median "http://127.0.0.1:$PG1" "$OUT/list-paths" "$TOKEN")
   echo "   person: $PG_P1   list: $PG_L1"
   echo "== pgbench: the same SELECT of one resident, prepared, 8 clients"
@@ -146,12 +169,17 @@ if [ "${PG:-1}" != 0 ]; then
   LO=$(psql -X -A -t -d "$PGDB" -c "SELECT o.org_path FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.username = 'district_admin'")
   HI="${LO%/}0"                     # the scope's upper bound, as scope.c writes it ('0' follows '/')
   pgb_runs=()
+  rm -f "$OUT/wrk-acct"; p0=$(pg_ticks)
   for _ in $(seq "$RUNS"); do
-    pgb_runs+=("$(pgbench -n -M prepared -c 8 -j 2 -T "$DUR" -f bench/pgbench-person.sql -D maxid="$MAXID" -D lo="$LO" -D hi="$HI" \
-                  -h "$PG_DIR" -p "$PG_PORT" -U shequ bench 2>&1 | awk '/^tps/ {printf "%.2f", $3}')")
+    t=$( { TIMEFORMAT='%U %S'; time pgbench -n -M prepared -c 8 -j 2 -T "$DUR" -f bench/pgbench-person.sql -D maxid="$MAXID" -D lo="$LO" -D hi="$HI" \
+                  -h "$PG_DIR" -p "$PG_PORT" -U shequ bench > "$OUT/pgbench.out" 2>&1; } 2>&1 )
+    pgb_runs+=("$(awk '/^tps/ {printf "%.2f", $3}' "$OUT/pgbench.out")")
+    echo "$(awk '/actually processed/ {print $NF}' "$OUT/pgbench.out") $t" >> "$OUT/wrk-acct"
   done
+  PGB_CPU=$(cpu_per_request 0 0 "$p0" "$(pg_ticks)")
   PGB=$(printf '%s\n' "${pgb_runs[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
   echo "   pgbench: $PGB tps"
+  echo "   CPU a request, us (shequ postgres loadgen): SQLite GET $SQ_CPU; PostgreSQL GET $PG_CPU; pgbench $PGB_CPU"
   pg_serve $PG2
   echo "== PostgreSQL, two servers (wrk against each at once, then through haproxy)"
   PG_P2=$(wrk_pair_median "http://127.0.0.1:$PG1" "http://127.0.0.1:$PG2" "$OUT/person-paths")
@@ -235,12 +263,24 @@ TABLE=$(cat <<TXT
 | persons list in the console: first row painted, ms, cold full load / warm menu click (chromium, $CONSOLE_total residents) | $CONSOLE_cold_ms / $CONSOLE_warm_ms | the same list request by fetch: $CONSOLE_api_ms ms; sign-in page to its load event: $CONSOLE_load_ms ms | | <= 1000 | $([ "$CONSOLE_cold_ms" = n/a ] && echo "not measured" || verdict "$CONSOLE_cold_ms" 1000 le) |
 TXT
 )
+# "a + b + c = T" of a "shequ postgres loadgen" triple (a "-" for none); the Nth value of one; and the
+# ceiling they set on the ratio to SQLite when the CPU is the limit: SQLite's CPU a GET over
+# PostgreSQL's, and the same with no cost in shequ beyond its SQLite one (PostgreSQL's share as
+# pgbench measured it)
+cpu_sum() { awk -v v="$1" 'BEGIN { split(v, a, " "); if (a[1] == "n/a") { print "n/a"; exit }
+  t = a[1] + a[2] + a[3]; printf "%s + %s + %s = %.1f", a[1], (a[2] > 0 ? a[2] : "-"), a[3], t }'; }
+cpu_part() { awk -v v="$1" -v i="$2" 'BEGIN { split(v, a, " "); print a[i] }'; }
+cpu_ceiling() { awk -v sq="$SQ_CPU" -v pg="$PG_CPU" -v pb="$PGB_CPU" 'BEGIN { split(sq, s, " "); split(pg, p, " "); split(pb, b, " ")
+  if (s[1] == "n/a" || p[1] == "n/a" || b[2] == "n/a") { print "n/a"; exit }
+  ts = s[1] + s[3]; tp = p[1] + p[2] + p[3]
+  printf "at most %.2f of SQLite while the cores are the limit (%.2f if shequ cost no more than on SQLite)", ts / tp, ts / (ts + b[2]) }'; }
 PG_TABLE=
 if [ "$PG_P1" != "n/a 0 0" ]; then
 PG_TABLE=$(cat <<TXT
 | figure, PostgreSQL $PG_VERSION (the same district moved by migrate-data: $PG_ROWS rows in ${PG_MIG_S} s; servers on its unix socket) | shequ | reference (same run) | ratio | target | |
 |---|---|---|---|---|---|
 | GET /api/v1/persons/{id}, one server, req/s | $pp1 | the SQLite server above: $sp50; pgbench, the same SELECT prepared (8 clients): $PGB tps | $(ratio "$pp1" "$sp50") of SQLite, $(ratio "$pp1" "$PGB") of pgbench | >= 0.5 of SQLite | $(verdict "$(ratio "$pp1" "$sp50")" 0.5 ge) |
+| CPU a resident GET costs, µs: shequ + PostgreSQL + wrk (2 cores give 2,000,000 µs a second) | $(cpu_sum "$PG_CPU") | SQLite: $(cpu_sum "$SQ_CPU"); pgbench, the statement alone: PostgreSQL $(cpu_part "$PGB_CPU" 2) + pgbench $(cpu_part "$PGB_CPU" 3) | $(cpu_ceiling) | | |
 | GET /api/v1/persons/{id}, two servers, req/s (wrk against each; through haproxy: $ph) | $PG_P2 | one server: $pp1 | $(ratio "$PG_P2" "$pp1") | >= 1.6 where cores allow | $(verdict "$(ratio "$PG_P2" "$pp1")" 1.6 ge) |
 | 20-row community list, one server, req/s | $pl1 | the SQLite server above: $sl50 | $(ratio "$pl1" "$sl50") | >= 0.5 of SQLite | $(verdict "$(ratio "$pl1" "$sl50")" 0.5 ge) |
 | 20-row community list, two servers, req/s (through haproxy: $lh) | $PG_L2 | one server: $pl1 | $(ratio "$PG_L2" "$pl1") | >= 1.6 where cores allow | $(verdict "$(ratio "$PG_L2" "$pl1")" 1.6 ge) |
