@@ -13,6 +13,10 @@ struct import_bulk *import_bulk_begin(req *r, const struct resource *res);
  * first call reads the column's values from the table; afterwards the answers come from memory,
  * so every row written must claim its value. */
 int import_bulk_claim(struct import_bulk *b, const char *col, struct sqlv v, int64_t id, int64_t *existing);
+/* Asks the CPU for the slot v would take: a claim is a cache miss in a table far larger than the
+ * CPU caches (90% of its time on 1,000,000 rows), so the writer asks for the next row's slot
+ * while it inserts this one. */
+void import_bulk_prefetch(struct import_bulk *b, struct sqlv v);
 /* Builds the indexes again, puts the triggers back and moves the counters by the rows written
  * meanwhile, as the triggers would have. Returns 0 or a storage error. */
 int import_bulk_end(struct import_bulk *b, int64_t rows, int64_t tag_rows);

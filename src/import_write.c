@@ -340,6 +340,10 @@ int import_writer_row(struct import_writer *w, struct prow *pr) {
     return 0;
 }
 
+void import_writer_prefetch(struct import_writer *w, const struct prow *pr) {
+    if (w->bulk && pr->kind == ROW_OK && pr->du.f) import_bulk_prefetch(w->bulk, pr->du.v);
+}
+
 /* Bulk mode pays off once the import has written about as many rows as the table held: building
  * the indexes again then costs about what inserting the rest into them would have. Small imports
  * never change the schema (which makes every connection prepare its statements again). */

@@ -31,6 +31,8 @@ struct import_writer *import_writer_new(struct import_run *run, int ntags);
 /* The next row in file order: its errors are appended to run->errors, or it is queued to be
  * written. Returns 0, or a storage error that stops the import. */
 int import_writer_row(struct import_writer *w, struct prow *pr);
+/* A row that comes soon after the next: whatever of it the writer will look up is fetched ahead. */
+void import_writer_prefetch(struct import_writer *w, const struct prow *pr);
 /* After each batch: queued rows are written (they point into the batch); after the last one the
  * import is finished (indexes back if set aside). 0 or a storage error. */
 int import_writer_batch_end(struct import_writer *w, int last);
