@@ -116,7 +116,7 @@ int gbt42195_evaluate(const struct gbt42195_input *in, struct assess_result *out
 
 /* ---------- Barthel index ---------- */
 
-static const struct assess_item_def barthel_items[BARTHEL_ITEMS] = {
+const struct assess_item_def barthel_items[BARTHEL_ITEMS] = {
     {"feeding", "", "进食", 10}, {"bathing", "", "洗澡", 5}, {"grooming", "", "修饰", 5},
     {"dressing", "", "穿衣", 10}, {"bowels", "", "大便控制", 10}, {"bladder", "", "小便控制", 10},
     {"toilet", "", "如厕", 10}, {"transfers", "", "床椅转移", 15}, {"mobility", "", "平地行走", 15},
@@ -124,6 +124,9 @@ static const struct assess_item_def barthel_items[BARTHEL_ITEMS] = {
 };
 static const char *const barthel_zh[] = {"无需依赖", "轻度依赖", "中度依赖", "重度依赖"};
 static const char *const barthel_en[] = {"Independent", "Mild dependence", "Moderate dependence", "Severe dependence"};
+
+const char *barthel_level_zh(int level) { return level >= 0 && level <= 3 ? barthel_zh[level] : NULL; }
+const char *barthel_level_en(int level) { return level >= 0 && level <= 3 ? barthel_en[level] : NULL; }
 
 int barthel_level_of_total(int total) {
     if (total >= 100) return 0;

@@ -15,6 +15,7 @@ struct assess_item_def {
     int max_score;
 };
 extern const struct assess_item_def gbt42195_items[GBT42195_ITEMS];
+extern const struct assess_item_def barthel_items[BARTHEL_ITEMS];
 
 /* One scored item as given: code and score. */
 struct assess_score { const char *code; int score; };
@@ -55,6 +56,8 @@ int gbt42195_level_of_total(int total);
 int barthel_level_of_total(int total);
 const char *gbt42195_level_zh(int level);
 const char *gbt42195_level_en(int level);
+const char *barthel_level_zh(int level);
+const char *barthel_level_en(int level);
 
 /* 1 when s is an ICD-10 code (letter, two digits, optional "." and 1-2 more); *mental set when it
  * lies in chapter V, F00-F99. */

@@ -27,6 +27,8 @@ int elder_person_delete_check(struct write_ctx *w);
 
 /* POST /api/v1/elders/{id}/assessments */
 int elder_assess(req *r);
+/* GET /api/v1/assessments/form: item tables, level bands, the staff who may assess */
+int assessment_form(req *r);
 
 /* The monthly entitlement of an elder in unit `org_path` with these categories, today: amount in
  * fen and service hours (subsidy.c). 0 or <0 on a storage error. */

@@ -4,10 +4,13 @@
  * the result (total, domain totals, level, adjustments, next due date six months on) as one
  * record, in the elder's unit. Assessments are appended, never edited or deleted: a correction is a
  * new assessment. Storing one brings the elder's care level and next due date up to date in the
- * same transaction (elder_assessed). Lists, reads, history and exports are the generic ones. */
+ * same transaction (elder_assessed). Lists, reads, history and exports are the generic ones.
+ * GET /api/v1/assessments/form gives the console what its form needs and the records do not say:
+ * the item tables and level bands of both standards, and the staff the caller may name. */
 #include "elder.h"
 #include "assessment.h"
 #include "crud_internal.h"
+#include "scope.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,4 +228,67 @@ int elder_assess(req *r) {
     json_object_set_new(in, "elder_id", json_integer(id));
     r->res = &res_assessments;
     return record_create_respond(r, &res_assessments, in);
+}
+
+/* ---- the form's reference data ---- */
+
+static json_t *form_items(const struct assess_item_def *defs, int n) {
+    json_t *a = json_array();
+    for (int k = 0; k < n; k++)
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:i}", "code", defs[k].code, "group", defs[k].group, "label_zh",
+                                           defs[k].name_zh, "max_score", defs[k].max_score));
+    return a;
+}
+
+/* Each level with the lowest total that reaches it, read off the scoring functions themselves so
+ * the console's live preview cannot drift from them. */
+static json_t *form_levels(int max_total, int (*level_of)(int), const char *(*zh)(int), const char *(*en)(int)) {
+    json_t *a = json_array();
+    int last = -1;
+    for (int t = max_total; t >= 0; t--) {
+        int lv = level_of(t);
+        if (lv == last) {
+            json_object_set_new(json_array_get(a, json_array_size(a) - 1), "min_total", json_integer(t));
+            continue;
+        }
+        last = lv;
+        json_array_append_new(a, json_pack("{s:i,s:i,s:i,s:s,s:s}", "level", lv, "min_total", t, "max_total", t, "label_zh",
+                                           zh(lv), "label_en", en(lv)));
+    }
+    return a;
+}
+
+/* GET /api/v1/assessments/form */
+int assessment_form(req *r) {
+    json_t *gbt = json_pack("{s:s,s:i,s:[{s:s,s:s,s:s},{s:s,s:s,s:s},{s:s,s:s,s:s},{s:s,s:s,s:s}]}", "standard",
+                            STANDARD_GBT42195, "max_total", 90, "groups", "code", "B1", "label_zh", "自理能力", "label_en",
+                            "Self-care", "code", "B2", "label_zh", "基础运动能力", "label_en", "Basic mobility", "code", "B3",
+                            "label_zh", "精神状态", "label_en", "Mental state", "code", "B4", "label_zh", "感知觉与社会参与",
+                            "label_en", "Perception and social participation");
+    json_object_set_new(gbt, "items", form_items(gbt42195_items, GBT42195_ITEMS));
+    json_object_set_new(gbt, "levels", form_levels(90, gbt42195_level_of_total, gbt42195_level_zh, gbt42195_level_en));
+    json_t *barthel = json_pack("{s:s,s:i,s:i}", "standard", STANDARD_BARTHEL, "max_total", 100, "step", 5);
+    json_object_set_new(barthel, "items", form_items(barthel_items, BARTHEL_ITEMS));
+    json_object_set_new(barthel, "levels", form_levels(100, barthel_level_of_total, barthel_level_zh, barthel_level_en));
+
+    /* assessors and reviewers: active accounts in the caller's elders.write scope, which is what
+     * the assessors and reviewers fields accept */
+    sqlb q;
+    sqlb_init(&q, &r->a);
+    sqlb_sql(&q, "SELECT u.id, u.username, u.name, u.org_id, o.name FROM users u LEFT JOIN org_units o ON o.id = u.org_id "
+                 "WHERE u.deleted_at IS NULL AND u.status = 'active'");
+    scope_restrict(&q, r->who, "elders.write", "u");
+    sqlb_sql(&q, " ORDER BY u.org_path, u.name, u.id LIMIT 500");
+    json_t *out = json_pack("{s:[o,o],s:[]}", "standards", gbt, barthel, "staff");
+    db_stmt *s = sqlb_prepare(&q, r->dbc);
+    if (!s) { json_decref(out); return -1; }
+    json_t *staff = json_object_get(out, "staff");
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        json_array_append_new(staff, json_pack("{s:I,s:s,s:s,s:I,s:s?}", "id", (json_int_t)db_col_int(s, 0), "username",
+                                               db_col_text(s, 1), "name", db_col_text(s, 2), "org_id",
+                                               (json_int_t)db_col_int(s, 3), "org_name", db_col_text(s, 4)));
+    db_done(s);
+    if (rc != DB_DONE) { json_decref(out); return rc < 0 ? rc : -1; }
+    return resp_data(r, 200, out);
 }

@@ -24,6 +24,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/audit.xlsx", api_audit_export_xlsx, 0, "audit.read", "导出审计日志", "Export the audit log"},
     {"GET", "/api/v1/stats/summary", api_stats_summary, 0, "persons.read", "首页统计", "Dashboard summary"},
     {"POST", "/api/v1/households/{id}/change_head", household_change_head, 0, "households.write", "变更户主", "Change the head of household"},
+    {"GET", "/api/v1/assessments/form", assessment_form, 0, "elders.read", "评估表内容", "Assessment form: items, levels, assessors"},
     {"POST", "/api/v1/elders/{id}/assessments", elder_assess, 0, "elders.write", "能力评估", "Assess an elder (GB/T 42195-2022 or Barthel)"},
     {"POST", "/api/v1/institutions/{id}/attendance", institution_attendance, 0, "elders.write", "登记当日到托", "Record a day's day-care attendance"},
     {"POST", "/api/v1/allowance_cycles/{id}/run", allowance_cycle_run, 0, "elders.write", "生成敬老补助发放名单", "Make a cycle's allowance list"},

@@ -276,6 +276,19 @@ const EXPECT = {
     return client(who).post(`/api/v1/elders/${elder}/assessments`, { standard: 'GB/T 42195-2022', reason: 'first', assessors: [], items: {} });
   }, who === 'anonymous' ? 401 : !can(who, 'elders.write') ? 403 : which === 'in' ? 422 : 404))),
 
+  // the assessment form's items and staff: readers get the items; the staff offered are those the
+  // caller may name as assessors (the in-scope user, never the one just outside; none without elders.write)
+  'GET /api/v1/assessments/form': () => WHO.flatMap((who) => ['in', 'out'].map((which) => kase(who, which,
+    () => client(who).get('/api/v1/assessments/form'),
+    who === 'anonymous' ? 401 : !can(who, 'elders.read') ? 403 : 200,
+    (r) => {
+      if (r.status !== 200) return;
+      assert.equal(r.body.data.standards[0].items.length, 26);
+      const ids = r.body.data.staff.map((u) => u.id);
+      const user = target(who, 'users', which);
+      assert.equal(ids.includes(user), which === 'in' && can(who, 'elders.write'), `${who} ${which}: ${ids}`);
+    }))),
+
   // a day-care centre in the community: writers in scope get past scope to the body check (422: no
   // entries); a centre no one has is 404
   'POST /api/v1/institutions/{id}/attendance': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {

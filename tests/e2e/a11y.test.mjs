@@ -1,11 +1,12 @@
 // Browser: the console is usable with a keyboard and a screen reader - axe-core (the accessibility
 // engine, from npm) finds no input without a label, no button or link without a name, no broken
-// ARIA on the main pages and the person form; the sign-in form works with the keyboard alone.
+// ARIA on the main pages, the person form and the eldercare workflow screens; the sign-in form
+// works with the keyboard alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startServer, launch, openPage, openSignedIn, waitForDashboard, waitForPath, finish, PASSWORD } from './lib.mjs';
+import { startServer, launch, openPage, openSignedIn, waitForDashboard, waitForPath, finish, apiAs, freshId, PASSWORD } from './lib.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 // what "labelled inputs" and "keyboard navigation" mean here, as axe-core's rules
@@ -54,6 +55,8 @@ for (const [name, path, ready] of [
   ['residents list', '/r/persons', '[data-test=list-persons] .el-table__row'],
   ['households list', '/r/households', '[data-test=list-households] .el-table__row'],
   ['audit log', '/r/audit_log', '[data-test=list-audit_log] .el-table__row'],
+  ['assessment workbench', '/eldercare/assess', '[data-test=due-table] .el-table__header'],
+  ['allowance cycles', '/eldercare/allowances', '[data-test=cycle-table] .el-table__header'],
 ]) {
   test(`${name}: no unlabelled input, nameless button or link, or broken ARIA (axe-core)`, async () => {
     const page = await openSignedIn(browser, srv, 'district_admin');
@@ -76,4 +79,33 @@ test('the person form: every field labelled, and Tab moves through the fields in
   const next = await page.evaluate(() => document.activeElement.closest('[data-test^=field-]')?.dataset.test);
   assert.ok(next && next !== 'field-name', `Tab leaves the name for the next field (${next})`);
   await finish(page);
+});
+
+// the eldercare workflow screens with their data: an elder's assessment form (every score a
+// labelled radio), and a run allowance cycle with its lines and the centenarian check dialog
+test('the assessment form and an allowance cycle: no unlabelled input, nameless button or broken ARIA (axe-core)', async () => {
+  const worker = await apiAs(srv, 'community_worker');
+  const grid = (await worker.get(`/api/v1/org_units?parent_id=${worker.me.org_id}&level=grid`)).body.data[0].id;
+  const person = await worker.post('/api/v1/persons', { name: '无障碍老人', id_number: freshId({ from: '1930-01-01' }), org_id: grid });
+  const enrolled = await worker.post('/api/v1/elders', { person_id: person.body.data.id });
+  assert.equal(enrolled.status, 201, JSON.stringify(enrolled.body));
+  const elder = enrolled.body.data;
+  const page = await openSignedIn(browser, srv, 'community_worker');
+  await page.goto(`/eldercare/assess/${elder.id}`);
+  await page.locator('[data-item="B4.5"]').waitFor();
+  assert.deepEqual(await violations(page), []);
+  await page.getByRole('tab', { name: '巴氏指数（Barthel）' }).click();
+  await page.locator('[data-item="stairs"]').waitFor();
+  assert.deepEqual(await violations(page), []);
+  await finish(page);
+
+  const sa = await apiAs(srv, 'street_admin');
+  const c = await sa.post('/api/v1/allowance_cycles', { org_id: sa.me.org_id, month: '2025-06' });
+  assert.equal(c.status, 201, JSON.stringify(c.body));
+  assert.equal((await sa.post(`/api/v1/allowance_cycles/${c.body.data.id}/run`)).status, 200);
+  const street = await openSignedIn(browser, srv, 'street_admin');
+  await street.goto(`/eldercare/allowances/${c.body.data.id}`);
+  await street.locator('[data-test=cycle-lines] .el-table__row').first().waitFor();
+  assert.deepEqual(await violations(street), []);
+  await finish(street);
 });

@@ -13,6 +13,11 @@ const Login = () => import('./pages/Login.vue');
 const Dashboard = () => import('./pages/Dashboard.vue');
 const RecordPage = () => import('./pages/RecordPage.vue');
 const NotFound = () => import('./pages/NotFound.vue');
+// eldercare workflow screens the generic record pages cannot give (issue 5 point 12)
+const AssessmentDue = () => import('./pages/AssessmentDue.vue');
+const AssessmentPage = () => import('./pages/AssessmentPage.vue');
+const AllowanceCycles = () => import('./pages/AllowanceCycles.vue');
+const AllowanceCycle = () => import('./pages/AllowanceCycle.vue');
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -22,6 +27,10 @@ export const router = createRouter({
       path: '/', component: Shell, children: [
         { path: '', name: 'home', component: Dashboard },
         { path: 'r/:res', name: 'records', component: RecordPage, props: true },
+        { path: 'eldercare/assess', name: 'assess-due', component: AssessmentDue },
+        { path: 'eldercare/assess/:elderId(\\d+)', name: 'assess', component: AssessmentPage, props: true, meta: { menu: '/eldercare/assess' } },
+        { path: 'eldercare/allowances', name: 'allowance-cycles', component: AllowanceCycles },
+        { path: 'eldercare/allowances/:id(\\d+)', name: 'allowance-cycle', component: AllowanceCycle, props: true, meta: { menu: '/eldercare/allowances' } },
         { path: ':pathMatch(.*)*', name: 'not-found', component: NotFound },
       ],
     },
