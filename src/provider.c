@@ -17,7 +17,7 @@ static const struct field provider_fields[] = {
     {"phone", FT_TEXT, F_LIST, "联系电话", "Phone", .max_len = 30},
     {"address", FT_TEXT, 0, "地址", "Address", .max_len = 200},
     {"contract_start", FT_DATE, F_REQUIRED | F_FILTER | F_SORT | F_LIST, "合同开始", "Contract from"},
-    {"contract_end", FT_DATE, F_FILTER | F_SORT | F_LIST, "合同截止", "Contract until"},
+    {"contract_end", FT_DATE, F_FILTER | F_SORT | F_LIST, "合同截止", "Contract until", .after = "contract_start"},
     {"service_area", FT_REFS, F_FILTER, "服务区域", "Service area", .ref = "org_units"},
     {"status", FT_DICT, F_FILTER | F_SORT | F_LIST, "状态", "Status", .dict = "provider_status", .def = "active"},
     {"org_id", FT_ORG, F_REQUIRED | F_FILTER | F_SORT | F_LIST, "签约单位", "Contracted by", .levels = "city district street"},
@@ -43,9 +43,6 @@ static int provider_validate(struct write_ctx *w) {
     if (json_object_get(w->in, "credit_code") && code && !credit_code_valid(code))
         write_error(w, "credit_code", "invalid_credit_code", "统一社会信用代码不正确（18位，校验位须符合 GB 32100-2015）",
                     "Not a valid unified social credit code (18 characters with the GB 32100-2015 check character)");
-    const char *from = write_ctx_str(w, "contract_start"), *to = write_ctx_str(w, "contract_end");
-    if (from && to && strcmp(to, from) < 0)
-        write_error(w, "contract_end", "end_before_start", "合同截止日期不能早于开始日期", "The contract cannot end before it starts");
     return 0;
 }
 

@@ -61,6 +61,8 @@ struct field {
     const char *def;                /* default value on create (as text) */
     const char *ref_perm;           /* FT_REF / FT_REFS: the caller's permission whose scope the referenced
                                      * records must lie in; NULL = the target's read permission */
+    const char *after;              /* FT_DATE / FT_DATETIME: the field this one ends a range of: a date may not
+                                     * precede it, a time must follow it (422 end_before_start) */
 };
 
 struct resource;

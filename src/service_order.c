@@ -19,7 +19,7 @@ static const struct field order_fields[] = {
     {"channel", FT_DICT, F_REQUIRED | F_IMMUTABLE | F_FILTER | F_LIST, "来源渠道", "Channel", .dict = "order_channel"},
     {"priority", FT_DICT, F_FILTER | F_SORT | F_LIST, "优先级", "Priority", .dict = "order_priority", .def = "normal"},
     {"window_start", FT_DATETIME, F_REQUIRED | F_FILTER | F_SORT | F_LIST, "预约开始", "Window from"},
-    {"window_end", FT_DATETIME, F_REQUIRED | F_FILTER | F_SORT, "预约结束", "Window until"},
+    {"window_end", FT_DATETIME, F_REQUIRED | F_FILTER | F_SORT, "预约结束", "Window until", .after = "window_start"},
     {"address", FT_TEXT, F_SEARCH, "服务地址", "Address", .max_len = 200},
     {"lat_e6", FT_INT, 0, "服务地点纬度（百万分之一度）", "Latitude (micro-degrees)", .min = -90000000, .max = 90000000},
     {"lng_e6", FT_INT, 0, "服务地点经度（百万分之一度）", "Longitude (micro-degrees)", .min = -180000000, .max = 180000000},
@@ -81,9 +81,6 @@ static int order_validate(struct write_ctx *w) {
         if (!order_open(st))
             write_error(w, "status", "order_in_progress", "护理员已接单，工单内容不能再修改", "A caregiver has taken the order; it can no longer be changed");
     }
-    const char *from = write_ctx_str(w, "window_start"), *to = write_ctx_str(w, "window_end");
-    if (from && to && strcmp(to, from) <= 0)
-        write_error(w, "window_end", "end_before_start", "预约结束时间须晚于开始时间", "The window must end after it starts");
     json_t *lat = json_object_get(w->after, "lat_e6"), *lng = json_object_get(w->after, "lng_e6");
     if (!w->creating) {
         if (!lat && !json_object_get(w->in, "lat_e6")) lat = json_object_get(w->before, "lat_e6");

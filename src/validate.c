@@ -719,6 +719,17 @@ int validate_record(struct write_ctx *w) {
             write_error(w, "id_number", "id_number_required_with_type", "修改证件类型时须重新填写证件号码",
                         "Give the document number again when changing the document type");
     }
+    /* ranges: an end no earlier than its start (a date) or after it (a time: a window has a length) */
+    for (int i = 0; i < res->nfields && json_object_size(w->errors) == 0; i++) {
+        const struct field *f = &res->fields[i];
+        const struct field *start = f->after ? resource_field(res, f->after) : NULL;
+        const char *from = start ? write_ctx_str(w, start->name) : NULL, *to = start ? write_ctx_str(w, f->name) : NULL;
+        if (!from || !to || (f->type == FT_DATETIME ? strcmp(to, from) > 0 : strcmp(to, from) >= 0)) continue;
+        char zh[200], en[200];
+        snprintf(zh, sizeof zh, f->type == FT_DATETIME ? "%s须晚于%s" : "%s不能早于%s", f->label_zh, start->label_zh);
+        snprintf(en, sizeof en, f->type == FT_DATETIME ? "%s must be after %s" : "%s cannot precede %s", f->label_en, start->label_en);
+        write_error(w, f->name, "end_before_start", zh, en);
+    }
     w->field_errors = (int)json_object_size(w->errors);
     if (res->validate && json_object_size(w->errors) == 0) {
         int rc = res->validate(w);

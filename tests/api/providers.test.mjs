@@ -69,6 +69,12 @@ test('a provider: the unified social credit code is checked, unique, and the con
   const late = await admin.post('/api/v1/providers', { ...body, credit_code: newCode(), contract_end: '2024-12-31' });
   assert.equal(late.status, 422);
   assert.equal(late.body.error.field_codes.contract_end, 'end_before_start');
+  // a contract of one day is a contract
+  ok(await admin.post('/api/v1/providers', { ...body, credit_code: newCode(), contract_end: body.contract_start }), 'one day');
+  // a change of one end is checked against the stored other
+  const moved = await admin.patchFresh(`/api/v1/providers/${p.id}`, { contract_start: '2027-01-01' });
+  assert.equal(moved.status, 422);
+  assert.equal(moved.body.error.field_codes.contract_end, 'end_before_start');
   // everyone reads the providers; only the district writes them
   assert.equal((await c.caregiver.get(`/api/v1/providers/${p.id}`)).status, 200);
   for (const who of ['street_admin', 'hotline_operator', 'provider_admin', 'caregiver'])

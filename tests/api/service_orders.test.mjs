@@ -302,6 +302,7 @@ test('creating orders: checks and scope', async () => {
     assert.equal(r.body.error.field_codes[field], code, JSON.stringify(r.body));
   };
   await bad(admin, { window_end: inHours(4) }, 'window_end', 'end_before_start');
+  await bad(admin, { window_start: '2030-01-01T01:00:00Z', window_end: '2030-01-01T01:00:00Z' }, 'window_end', 'end_before_start');
   await bad(admin, { elder_id: 99999999 }, 'elder_id', 'unknown_reference');
   await bad(admin, { channel: 'telegram' }, 'channel', 'unknown_code');
   await bad(admin, { lat_e6: 34800000 }, 'lng_e6', 'location_incomplete');
