@@ -213,38 +213,8 @@ cleanup
 pids=()
 # ---- end of the console block ----
 
-echo "== importing $IMPORT residents from CSV (full validation, encryption, hashing) vs sqlite3 .import, median of $RUNS"
-IDB="$OUT/import.db"
-BASE="$OUT/import-base.db"
-rm -f "$IDB" "$IDB"-* "$IDB.key" "$BASE" "$BASE"-* "$BASE.key" "$OUT/import-ref.db"
-"$BIN" demo --db "sqlite:$BASE" --password "$PW" --scale 100 >/dev/null
-sqlite3 "$BASE" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-GRIDS=$(sqlite3 "$BASE" "SELECT group_concat(code) FROM org_units WHERE level = 'grid'")
-node bench/gen-persons.mjs "$IMPORT" "$OUT/import.csv" "$GRIDS"
-secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
-imp_runs=() ref_runs=()
-for _ in $(seq "$RUNS"); do
-  # every run imports into the same small district, as the first run did
-  rm -f "$IDB" "$IDB"-* "$OUT/import-ref.db"
-  cp "$BASE" "$IDB"
-  cp "$BASE.key" "$IDB.key"
-  t0=$(date +%s.%N)
-  "$BIN" import persons "$OUT/import.csv" --db "sqlite:$IDB" > "$OUT/import.out" 2>&1
-  t1=$(date +%s.%N)
-  grep -q '"imported": '"$IMPORT" "$OUT/import.out" || { echo "import failed:"; head -40 "$OUT/import.out"; exit 1; }
-  t2=$(date +%s.%N)
-  sqlite3 "$OUT/import-ref.db" ".import --csv $OUT/import.csv persons"
-  t3=$(date +%s.%N)
-  imp_runs+=("$(secs "$t0" "$t1")")
-  ref_runs+=("$(secs "$t2" "$t3")")
-done
-echo "   runs, s: shequ ${imp_runs[*]}   sqlite3 ${ref_runs[*]}"
-IMP_S=$(median "${imp_runs[@]}")
-REF_S=$(median "${ref_runs[@]}")
-IMP_RPS=$(awk -v n="$IMPORT" -v s="$IMP_S" 'BEGIN{printf "%.0f", n/s}')
-REF_RPS=$(awk -v n="$IMPORT" -v s="$REF_S" 'BEGIN{printf "%.0f", n/s}')
-echo "   shequ import: ${IMP_S}s ($IMP_RPS rows/s)   sqlite3 .import: ${REF_S}s ($REF_RPS rows/s)"
+# the import row (bench/import.sh, which also runs alone): sets IMP_S, REF_S, IMP_RPS, REF_RPS
+source bench/import.sh
 
 read -r np50 _ _ <<<"$NGX_P"; read -r sp50 sp_p50 sp_p99 <<<"$SQ_P"
 read -r nl50 _ _ <<<"$NGX_L"; read -r sl50 _ sl_p99 <<<"$SQ_L"
