@@ -117,6 +117,7 @@ test('approval: refused to whoever ran it (explained), done by another, then fro
   await box.waitFor();
   assert.match(await box.innerText(), /不能审核自己生成的名单/);
   assert.match(await box.innerText(), /李秀英/);
+  await page.waitForTimeout(500);               // the confirmation has faded out
   await shot(page, 'allowance-same-person');
   await box.locator('.el-button--primary').click();
   assert.equal((await sa.get(`/api/v1/allowance_cycles/${cycleId}`)).body.data.status, 'draft');

@@ -190,6 +190,7 @@ test('能力评估工作台 in the menu lists elders never assessed, and opens t
   await page.waitForFunction((n) => document.querySelector('[data-test=due-overdue]')?.innerText.includes(String(n)), overdue);
   await page.locator('input[data-test=due-search]').fill('');
   await page.locator('[data-test=due-table] .el-table__row').first().waitFor();
+  await page.waitForTimeout(500);               // the search's pause, then the list without it
   await shot(page, 'assessment-workbench');
   await page.locator('input[data-test=due-search]').fill('评估页老人乙');
   await row.locator(`[data-test=assess-${elder2.id}]`).click();
