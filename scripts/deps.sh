@@ -31,11 +31,15 @@ if ((${#missing[@]})); then
 fi
 
 # npm packages (the console's libraries, its build step, the browser-test driver): only when
-# package-lock.json changed.
+# package-lock.json's content differs from what was installed. Content, not file times: a fresh
+# checkout (or a git worktree sharing node_modules through a symlink) has a newer lock file with
+# the same packages, and `npm ci` there would empty the shared directory under running tests.
 if [ -f package.json ]; then
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ ! -d node_modules ] || [ "$(cat node_modules/.shequ-lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
     echo "deps: npm ci"
     npm ci --no-audit --no-fund --loglevel=error
+    echo "$lock_sum" > node_modules/.shequ-lock-sha256
   fi
 fi
 touch .deps-ok
