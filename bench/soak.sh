@@ -4,10 +4,12 @@
 # 127.0.0.1 is ever targeted. Checks, and exits 1 when one fails:
 #   - no 5xx answer at all (and no socket error);
 #   - resident memory grows less than 5 % after the warm-up (the first sixth of the run, at least a
-#     minute: SQLite's page cache and the server's caches fill then). VmRSS is read from /proc
-#     every second; a minute's figure is the median of its samples (malloc returns and takes memory
-#     by the megabyte as answers come and go, so one sample moves by 20 % either way); growth is
-#     the mean of the last third of the minutes after warm-up over the mean of the first third;
+#     minute: SQLite's page cache and the server's caches fill then). The memory is RssAnon from
+#     /proc/PID/status, the process's own (heap, stacks), where a leak shows: VmRSS adds the pages
+#     of the database file SQLite maps (mmap_size, up to 1 GiB), which come and go with the
+#     kernel's page cache - it is shown beside. Read every second; a minute's figure is the median
+#     of its samples (malloc returns and takes memory by the megabyte as answers come and go);
+#     growth is the mean of the last third of the minutes after warm-up over the first third's;
 #   - p99 stable: after the warm-up, the median of the last third's per-minute p99 is at most 1.5x
 #     the median of the first third's (no upward trend), and no minute's p99 exceeds 4x the median
 #     minute (no minute where the server stalled); other work on the same cores shows as noise.
@@ -67,7 +69,8 @@ sqlite3 "$DB" "SELECT id FROM org_units WHERE level = 'grid'" > "$OUT/grid-ids"
 sqlite3 "$DB" "SELECT '/api/v1/stats/summary?org_id=' || id FROM org_units WHERE level = 'community'" > "$OUT/summary-paths"
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER/status"; }
+rss_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$SERVER/status"; }
+vmrss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER/status"; }
 field() { sed -nE "s/.*[ ]$1=([^ ]+).*/\1/p" <<<"$2"; }
 # one wrk run: soak_wrk SECONDS RUN [RATE]; prints its SOAK line
 soak_wrk() {
@@ -85,20 +88,21 @@ echo "   capacity $CAP req/s; the soak runs at $RATE req/s ($LOAD of it) for $MI
 
 RSS0=$(rss_kb)
 rows=() p99s=() rsss=() fivexx=0 sockerr=0 total=0
-printf '   %-6s %-9s %-8s %-8s %-8s %-7s %-6s %-5s %-10s\n' minute req/s p50_ms p99_ms max_ms 409/412 5xx errs "RSS MiB, median (max)"
+printf '   %-6s %-9s %-8s %-8s %-8s %-7s %-6s %-5s %-10s\n' minute req/s p50_ms p99_ms max_ms 409/412 5xx errs "RssAnon MiB median (max), VmRSS"
 for m in $(seq 1 "$MINUTES"); do
-  while kill -0 "$SERVER" 2>/dev/null; do rss_kb; sleep 1; done > "$OUT/rss-$m" &
+  while kill -0 "$SERVER" 2>/dev/null; do echo "$(rss_kb) $(vmrss_kb)"; sleep 1; done > "$OUT/rss-$m" &
   sampler=$!
   line=$(soak_wrk 60 "$m" "$RATE")
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
-  rss=$(median $(cat "$OUT/rss-$m"))
-  rss_max=$(sort -n "$OUT/rss-$m" | tail -1)
+  rss=$(median $(cut -d' ' -f1 "$OUT/rss-$m"))
+  rss_max=$(cut -d' ' -f1 "$OUT/rss-$m" | sort -n | tail -1)
+  vmrss=$(median $(cut -d' ' -f2 "$OUT/rss-$m"))
   rps=$(field rps "$line"); p50=$(field p50_ms "$line"); p99=$(field p99_ms "$line"); mx=$(field max_ms "$line")
   s5=$(field s5xx "$line"); se=$(field socket_errors "$line"); cf="$(field s409 "$line")/$(field s412 "$line")"
   fivexx=$((fivexx + s5)); sockerr=$((sockerr + se)); total=$((total + $(field requests "$line")))
-  mib=$(awk -v k="$rss" -v x="$rss_max" 'BEGIN { printf "%.1f (%.1f)", k / 1024, x / 1024 }')
+  mib=$(awk -v k="$rss" -v x="$rss_max" -v v="$vmrss" 'BEGIN { printf "%.1f (%.1f) %.1f", k / 1024, x / 1024, v / 1024 }')
   printf '   %-6s %-9s %-8s %-8s %-8s %-7s %-6s %-5s %-10s\n' "$m" "$rps" "$p50" "$p99" "$mx" "$cf" "$s5" "$se" "$mib"
-  rows+=("| $m | $rps | $p50 | $p99 | $mx | $cf | $(field s4xx "$line") | $s5 | $se | $mib |")
+  rows+=("| $m | $rps | $p50 | $p99 | $mx | $cf | $(field s4xx "$line") | $s5 | $se | ${mib% *} | ${mib##* } |")
   p99s+=("$p99"); rsss+=("$rss")
 done
 kill -0 "$SERVER" 2>/dev/null || { echo "the server died"; tail -20 "$OUT/serve.log"; exit 1; }
@@ -127,7 +131,7 @@ SUMMARY=$(cat <<TXT
 | check | figure | target | |
 |---|---|---|---|
 | 5xx answers and socket errors in $total requests | $fivexx and $sockerr | 0 | $V_5XX |
-| resident memory after warm-up: mean of the per-minute medians, first third -> last third | $(awk -v k="$RSS_W" 'BEGIN { printf "%.1f", k / 1024 }') -> $(awk -v k="$RSS_END" 'BEGIN { printf "%.1f", k / 1024 }') MiB, $GROWTH % (after the capacity run: $(awk -v k="$RSS0" 'BEGIN { printf "%.1f", k / 1024 }') MiB) | < 5 % | $V_RSS |
+| resident memory (RssAnon) after warm-up: mean of the per-minute medians, first third -> last third | $(awk -v k="$RSS_W" 'BEGIN { printf "%.1f", k / 1024 }') -> $(awk -v k="$RSS_END" 'BEGIN { printf "%.1f", k / 1024 }') MiB, $GROWTH % (after the capacity run: $(awk -v k="$RSS0" 'BEGIN { printf "%.1f", k / 1024 }') MiB) | < 5 % | $V_RSS |
 | p99 trend: median p99 of the last third / the first third after warm-up | $P99_LAST / $P99_FIRST ms = $TREND | <= 1.5 | $V_P99 |
 | p99 spikes: the worst minute / the median minute after warm-up | $P99_MAX / $P99_MED ms = $SPIKE | <= 4 | |
 TXT
@@ -146,13 +150,14 @@ echo "$SUMMARY"
   echo "20 % a community's first page, 4 % a community's GET /stats/summary, 15 % PATCH /persons/{id} with"
   echo "If-Match, 1 % POST /persons, as a district administrator's API token. 409/412 are the generator's"
   echo "own races (two connections editing one record), answered as they should be. Resident memory is"
-  echo "the server's VmRSS read every second, a minute's median (and max); the first $WARM minute(s) are warm-up. Latency counts"
+  echo "the server's RssAnon (its own memory; VmRSS adds the database file's pages SQLite maps, which come and go"
+  echo "with the kernel's page cache) read every second, a minute's median (and max); the first $WARM minute(s) are warm-up. Latency counts"
   echo "from when a request was sent (wrk), not from its slot in the schedule: a stall shows in req/s too."
   echo
   echo "$SUMMARY"
   echo
-  echo "| minute | req/s | p50 ms | p99 ms | max ms | 409/412 | other 4xx | 5xx | socket errors | RSS MiB, median (max) |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| minute | req/s | p50 ms | p99 ms | max ms | 409/412 | other 4xx | 5xx | socket errors | RssAnon MiB, median (max) | VmRSS MiB, median |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   if [ -f docs/BENCHMARKS-soak-notes.md ]; then echo; cat docs/BENCHMARKS-soak-notes.md; fi
 } > docs/BENCHMARKS-soak.md
