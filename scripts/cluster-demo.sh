@@ -43,6 +43,8 @@ SHEQU_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "== loading the demo district once ($SCALE residents)"
 "$BIN" demo --db "$DB" --password "$PW" --scale "$SCALE" || exit 1
 
+# haproxy on 127.0.0.1 names the client in X-Forwarded-For (scripts/haproxy-config.sh)
+export SHEQU_TRUSTED_PROXIES=127.0.0.1
 for i in "${!BACKENDS[@]}"; do
   port=${BACKENDS[$i]}
   "$BIN" serve --db "$DB" --listen "127.0.0.1:$port" 2> >(sed -u "s/^/[s$((i + 1))] /" >&2) &

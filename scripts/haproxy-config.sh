@@ -8,7 +8,9 @@
 # versions, the audit chain), so no stickiness is needed. Each server is checked through
 # GET /api/v1/health; a request whose connection to a server fails is sent to another
 # (retry-on conn-failure + redispatch), so stopping one server loses no request. X-Served-By names
-# the server that answered.
+# the server that answered. `option forwardfor` appends the client's address to X-Forwarded-For:
+# the servers are started with SHEQU_TRUSTED_PROXIES=127.0.0.1 so that their rate limits count
+# each client, not the balancer.
 set -euo pipefail
 front=$1; shift
 cat <<CFG
@@ -25,6 +27,7 @@ defaults
   option redispatch 1
 frontend shequ
   bind 127.0.0.1:$front
+  option forwardfor
   default_backend servers
 backend servers
   balance roundrobin

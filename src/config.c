@@ -109,7 +109,8 @@ void config_load_env(struct config *c) {
     if ((v = getenv("SHEQU_SECRET_KEY"))) snprintf(c->secret_key, sizeof c->secret_key, "%s", v);
     /* the limits, for harnesses that start many servers (the API tests raise them: every request
      * of theirs comes from 127.0.0.1); a bad value is ignored, as in SHEQU_LISTEN */
-    static const char *const limit_keys[] = {"rate_limit_rps", "rate_limit_burst", "auth_rate_per_min", "auth_rate_burst"};
+    static const char *const limit_keys[] = {"rate_limit_rps", "rate_limit_burst", "auth_rate_per_min", "auth_rate_burst",
+                                             "trusted_proxies"};
     for (size_t i = 0; i < sizeof limit_keys / sizeof limit_keys[0]; i++) {
         char name[40] = "SHEQU_";
         for (size_t j = 0; limit_keys[i][j] && j + 7 < sizeof name; j++) name[6 + j] = (char)toupper((unsigned char)limit_keys[i][j]);
