@@ -9,6 +9,8 @@ let srv, cw, gw, auditor, admin;
 const RESOURCES = ['org_units', 'buildings', 'persons', 'households', 'household_members', 'users', 'roles', 'dict_items', 'audit_log',
   'elders', 'assessments', 'subsidy_rules', 'service_items'];
 RESOURCES.push('providers', 'caregivers', 'service_orders', 'service_order_events');
+RESOURCES.push('institutions', 'placements', 'attendance', 'allowance_rates', 'allowance_cycles', 'allowance_lines',
+  'centenarian_verifications', 'inspections');
 
 before(async () => {
   srv = await startServer();
