@@ -280,14 +280,23 @@ static char *translate(const char *sql, int *n) {
     return out;
 }
 
-static int stmt_prepare(pg_conn *c, pg_stmt *s) {
+/* A connection found broken outside a transaction lost nothing: the caller reconnects and runs
+ * the statement again, so the failure is not recorded (no fault logged, no 503 for a request
+ * whose retry succeeds - a failover or pg_terminate_backend stays invisible to clients). */
+#define DROPPED_IDLE 1
+static int dropped_idle(pg_conn *c) { return PQstatus(c->h) != CONNECTION_OK && !c->base.tx_open; }
+
+/* 0, DROPPED_IDLE when may_retry and the connection had dropped while idle, or the error code. */
+static int stmt_prepare_or_retry(pg_conn *c, pg_stmt *s, int may_retry) {
     PGresult *r = PQprepare(c->h, s->name, s->pgsql, 0, NULL);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok) fail(c, r, s->sql);
+    int rc = 0;
+    if (!ok) rc = may_retry && dropped_idle(c) ? DROPPED_IDLE : fail(c, r, s->sql);
     PQclear(r);
     if (ok) s->gen = c->gen;
-    return ok ? 0 : c->base.last_err;
+    return rc;
 }
+static int stmt_prepare(pg_conn *c, pg_stmt *s) { return stmt_prepare_or_retry(c, s, 0); }
 
 static db_stmt *pg_prepare(db_conn *dc, const char *sql) {
     pg_conn *c = PG(dc);
@@ -311,14 +320,14 @@ static db_stmt *pg_prepare(db_conn *dc, const char *sql) {
     /* bounded, as in db_sqlite.c: past the bound a statement is parsed at each run, unnamed */
     if (c->ncached < STMT_CACHE * 4) {
         snprintf(s->name, sizeof s->name, "s%u", ++c->next_name);
-        if (stmt_prepare(c, s) != 0) {
-            /* a broken connection outside a transaction: reconnect and try once more */
-            if (PQstatus(c->h) != CONNECTION_OK && !dc->tx_open && conn_reset(c) == 0 && stmt_prepare(c, s) == 0) goto ok;
+        int prc = stmt_prepare_or_retry(c, s, 1);
+        /* a broken connection outside a transaction: reconnect and try once more */
+        if (prc == DROPPED_IDLE) prc = conn_reset(c) == 0 ? stmt_prepare(c, s) : c->base.last_err;
+        if (prc != 0) {
             log_error("msg=\"prepare failed\" err=\"%s\" sql=\"%.300s\"", c->err, sql);
             stmt_free(s);
             return NULL;
         }
-ok:
         s->cached = 1;
         s->next = *bucket;
         *bucket = s;
@@ -549,8 +558,10 @@ static int pg_begin(db_conn *dc, int write) {
         return 0;
     }
     c->aborted = c->savepoint = 0;
-    int rc = pg_exec(dc, "BEGIN");
-    if (rc && PQstatus(c->h) != CONNECTION_OK && conn_reset(c) == 0) rc = pg_exec(dc, "BEGIN");
+    PGresult *r = PQexec(c->h, "BEGIN");
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : dropped_idle(c) ? DROPPED_IDLE : fail(c, r, "BEGIN");
+    PQclear(r);
+    if (rc == DROPPED_IDLE) rc = conn_reset(c) == 0 ? pg_exec(dc, "BEGIN") : dc->last_err;
     dc->tx_open = rc == 0;
     return rc;
 }
