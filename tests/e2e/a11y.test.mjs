@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startServer, launch, openPage, openSignedIn, waitForDashboard, waitForPath, finish, apiAs, freshId, PASSWORD } from './lib.mjs';
+import { startServer, launch, openPage, openSignedIn, waitForDashboard, waitForPath, finish, apiAs, freshId, PASSWORD, PHONE } from './lib.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 // what "labelled inputs" and "keyboard navigation" mean here, as axe-core's rules
@@ -50,16 +50,19 @@ test('the sign-in page has labelled fields and signs in with the keyboard alone'
   await finish(page);
 });
 
-for (const [name, path, ready] of [
+for (const [name, path, ready, who, opts] of [
   ['home dashboard', '/', '[data-test=stat-persons] [data-test=value]'],
   ['residents list', '/r/persons', '[data-test=list-persons] .el-table__row'],
   ['households list', '/r/households', '[data-test=list-households] .el-table__row'],
   ['audit log', '/r/audit_log', '[data-test=list-audit_log] .el-table__row'],
   ['assessment workbench', '/eldercare/assess', '[data-test=due-table] .el-table__header'],
   ['allowance cycles', '/eldercare/allowances', '[data-test=cycle-table] .el-table__header'],
+  ['hotline intake', '/eldercare/intake', 'input[data-test=intake-search]', 'hotline_operator'],
+  ['dispatch board', '/eldercare/dispatch', '[data-test=dispatch-board] [data-column=todo]', 'provider_admin'],
+  ['caregiver\'s visits (phone)', '/eldercare/my-visits', '[data-test=my-visits] .el-tabs', 'caregiver', { viewport: PHONE }],
 ]) {
   test(`${name}: no unlabelled input, nameless button or link, or broken ARIA (axe-core)`, async () => {
-    const page = await openSignedIn(browser, srv, 'district_admin');
+    const page = await openSignedIn(browser, srv, who || 'district_admin', opts);
     await page.goto(path);
     await page.locator(ready).first().waitFor();
     assert.deepEqual(await violations(page), []);
@@ -108,4 +111,29 @@ test('the assessment form and an allowance cycle: no unlabelled input, nameless 
   await street.locator('[data-test=cycle-lines] .el-table__row').first().waitFor();
   assert.deepEqual(await violations(street), []);
   await finish(street);
+});
+
+// the order screens with their data: an elder's card and the order form on the intake screen, an
+// order's panel with its suggested caregivers on the dispatch board
+test('the intake with an elder picked, and the dispatch board with an order open: no unlabelled input or nameless button (axe-core)', async () => {
+  const page = await openSignedIn(browser, srv, 'hotline_operator');
+  await page.goto('/eldercare/intake');
+  await page.locator('input[data-test=intake-search]').fill('苏振江');
+  await page.locator('[data-test=intake-hits] li[data-elder]').first().waitFor();
+  await page.locator('input[data-test=intake-search]').press('Enter');
+  await page.locator('[data-test=intake-form] [data-test=field-window]').waitFor();
+  assert.deepEqual(await violations(page), []);
+  await page.goto('/eldercare/dispatch');
+  const tickets = page.locator('[data-test=dispatch-board] .ticket');
+  await page.locator('[data-test=dispatch-board] [data-column=todo]').waitFor();
+  // the demo's orders start within the coming week: the first day with one to dispatch
+  for (let i = 0; i < 7 && !(await page.locator('[data-column=todo] .ticket').count()); i++) {
+    await page.getByRole('button', { name: '后一天' }).click();
+    await page.waitForTimeout(300);
+  }
+  await page.locator('[data-column=todo] .ticket').first().click();
+  await page.locator('[data-test=order-panel] [data-test=panel-history]').waitFor();
+  assert.ok(await tickets.count() > 0);
+  assert.deepEqual(await violations(page), []);
+  await finish(page);
 });

@@ -18,6 +18,9 @@ const AssessmentDue = () => import('./pages/AssessmentDue.vue');
 const AssessmentPage = () => import('./pages/AssessmentPage.vue');
 const AllowanceCycles = () => import('./pages/AllowanceCycles.vue');
 const AllowanceCycle = () => import('./pages/AllowanceCycle.vue');
+const IntakePage = () => import('./pages/IntakePage.vue');
+const DispatchBoard = () => import('./pages/DispatchBoard.vue');
+const MyVisits = () => import('./pages/MyVisits.vue');
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -31,6 +34,9 @@ export const router = createRouter({
         { path: 'eldercare/assess/:elderId(\\d+)', name: 'assess', component: AssessmentPage, props: true, meta: { menu: '/eldercare/assess' } },
         { path: 'eldercare/allowances', name: 'allowance-cycles', component: AllowanceCycles },
         { path: 'eldercare/allowances/:id(\\d+)', name: 'allowance-cycle', component: AllowanceCycle, props: true, meta: { menu: '/eldercare/allowances' } },
+        { path: 'eldercare/intake', name: 'intake', component: IntakePage },
+        { path: 'eldercare/dispatch', name: 'dispatch', component: DispatchBoard },
+        { path: 'eldercare/my-visits', name: 'my-visits', component: MyVisits },
         { path: ':pathMatch(.*)*', name: 'not-found', component: NotFound },
       ],
     },
@@ -48,6 +54,8 @@ router.beforeEach(async (to) => {
       return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
     }
   }
+  // a caregiver's console is their visits: the dashboard's figures are not theirs to read
+  if (to.name === 'home' && store.user && store.user.roles.length === 1 && store.user.roles[0] === 'caregiver') return { name: 'my-visits' };
   return true;
 });
 
