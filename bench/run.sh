@@ -266,7 +266,7 @@ if [ -n "$PG_TABLE" ]; then echo; echo "$PG_TABLE"; fi
   echo "Written by \`make bench\` ($(date -u +%Y-%m-%d), $(nproc) cores shared with the load generator, SCALE=$SCALE residents,"
   echo "wrk -t2 -c$CONN, median of $RUNS runs of ${DUR}s each). Every figure stands beside its reference measured in"
   echo "the same run on the same machine; the machine is shared and noisy, so read the ratios."
-  echo "Load average when the run started: $LOAD_START (anything above 0 is other work on the same 2 cores)."
+  echo "Load average when the run started: $LOAD_START, when it ended: $(cut -d' ' -f1-3 /proc/loadavg) (anything above 0 is other work on the same 2 cores)."
   echo
   echo "$TABLE"
   echo
