@@ -7,7 +7,7 @@
 #   make soak       30 minutes of mixed load at 70 % of capacity: no 5xx, flat memory, stable p99 (mk/soak.mk)
 #   make cluster-demo  two servers on one private PostgreSQL behind haproxy on 127.0.0.1:8080 (mk/cluster.mk)
 
-PKGS      := libmicrohttpd jansson sqlite3 libpq libsodium xlsxwriter libzip expat
+PKGS      := libmicrohttpd jansson sqlite3 libpq libsodium xlsxwriter libzip expat libqrencode
 CC        ?= cc
 CSTD      := -std=gnu17
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -Wshadow -Wstrict-prototypes

@@ -4,7 +4,8 @@
  * living alone, 80+), from households with two elders and with one so that both figures come out;
  * their categories follow their person tags. About two in three have a GB/T 42195 assessment,
  * scored by assessment.c from plausible item scores, some of them overdue. The district gets a
- * set of subsidy rules. Rows are written directly, as the rest of the demo is. */
+ * set of subsidy rules. Each elder's home is a point near their community, where their orders take
+ * place and their QR code checks visits in. Rows are written directly, as the rest of the demo is. */
 #include "demo.h"
 #include "assessment.h"
 #include "crypto.h"
@@ -20,6 +21,8 @@
 #define ART_HOUSEHOLDS 189
 #define ART_ELDERS 298
 #define ART_SCALE 200000.0
+#define DEMO_CENTRE_LAT 34800000       /* 金水区, micro-degrees, as demo_providers.c */
+#define DEMO_CENTRE_LNG 113680000
 
 struct cand { int64_t hh, person, org; char name[48], birth[11], gender[2], tags[128], path[128], district[8]; int score, nhh, hhsize; };
 
@@ -178,8 +181,8 @@ static int64_t insert_elder(db_conn *c, struct demo_rng *rng, const struct cand 
     db_stmt *s = db_prepare(c,
         "INSERT INTO elders (person_id, name, gender, birth_date, enrolled_on, status, status_date, categories, living_situation, "
         "contact1_name, contact1_relation, contact1_phone_enc, contact1_phone_hash, contact1_phone_masked, next_assessment_due, "
-        "org_id, org_path, district_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "RETURNING id");
+        "org_id, org_path, district_code, created_at, updated_at, home_lat_e6, home_lng_e6) "
+        "VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     if (!s) return -1;
     db_bind_int(s, 1, x->person);
     db_bind_text(s, 2, x->name, -1);
@@ -198,6 +201,14 @@ static int64_t insert_elder(db_conn *c, struct demo_rng *rng, const struct cand 
     db_bind_text(s, 17, *x->district ? x->district : NULL, -1);
     db_bind_text(s, 18, now, -1);
     db_bind_text(s, 19, now, -1);
+    /* the home: within about 150 m of a point of the community (the unit above the grid), the
+     * communities spread over the district */
+    long long community = 0, last = 0;
+    for (const char *p = x->path; *p; p++)
+        if (*p == '/' && p[1]) { community = last; last = atoll(p + 1); }
+    if (!community) community = last;
+    db_bind_int(s, 20, DEMO_CENTRE_LAT + (community * 7919) % 60001 - 30000 + demo_rng_int(rng, -1300, 1300));
+    db_bind_int(s, 21, DEMO_CENTRE_LNG + (community * 104729) % 80001 - 40000 + demo_rng_int(rng, -1600, 1600));
     int64_t id = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_done(s);
     for (int i = 0; id > 0 && i < n; i++) {

@@ -194,7 +194,7 @@ static int add_event(db_conn *c, int64_t order, const char *from, const char *to
     return step_done(s);
 }
 
-struct elder { int64_t id, org; char name[48], path[128]; };
+struct elder { int64_t id, org, lat, lng; char name[48], path[128]; };
 struct item { int64_t id; char skill[32]; int minutes; };
 
 int demo_providers(db_conn *c, struct demo_rng *rng, const char *hash, const char *today, const char *now) {
@@ -289,7 +289,8 @@ int demo_providers(db_conn *c, struct demo_rng *rng, const char *hash, const cha
     db_done(s);
     struct elder *el = NULL;
     int nel = 0, cap = 0;
-    s = db_prepare(c, "SELECT id, name, org_id, org_path FROM elders WHERE status = 'active' AND deleted_at IS NULL ORDER BY id");
+    s = db_prepare(c, "SELECT id, name, org_id, org_path, home_lat_e6, home_lng_e6 FROM elders WHERE status = 'active' "
+                      "AND deleted_at IS NULL ORDER BY id");
     if (!s) goto fail;
     while (db_step(s) == DB_ROW) {
         if (nel == cap) { cap = cap ? cap * 2 : 256; el = realloc(el, sizeof *el * (size_t)cap); }
@@ -297,6 +298,8 @@ int demo_providers(db_conn *c, struct demo_rng *rng, const char *hash, const cha
         snprintf(el[nel].name, sizeof el[0].name, "%s", db_col_text(s, 1));
         el[nel].org = db_col_int(s, 2);
         snprintf(el[nel].path, sizeof el[0].path, "%s", db_col_text(s, 3));
+        el[nel].lat = db_col_int(s, 4);
+        el[nel].lng = db_col_int(s, 5);
         nel++;
     }
     db_done(s);
@@ -349,8 +352,8 @@ int demo_providers(db_conn *c, struct demo_rng *rng, const char *hash, const cha
         db_bind_text(s, 6, ws, -1);
         db_bind_text(s, 7, we, -1);
         db_bind_text(s, 8, addr, -1);
-        db_bind_int(s, 9, CENTRE_LAT + demo_rng_int(rng, -40000, 40000));
-        db_bind_int(s, 10, CENTRE_LNG + demo_rng_int(rng, -50000, 50000));
+        db_bind_int(s, 9, e->lat);            /* at the elder's home */
+        db_bind_int(s, 10, e->lng);
         db_bind_text(s, 11, target, -1);
         if (has_provider) db_bind_int(s, 12, prov[pi]); else db_bind_null(s, 12);
         if (keeps_caregiver) db_bind_int(s, 13, who->id); else db_bind_null(s, 13);

@@ -37,6 +37,8 @@ static const struct field elder_fields[] = {
     {"next_assessment_due", FT_DATE, F_READONLY | F_FILTER | F_SORT | F_LIST | F_NOIMPORT, "下次评估日期", "Next assessment due"},
     {"subsidy_amount", FT_MONEY, F_COMPUTED | F_READONLY | F_LIST | F_NOIMPORT, "补贴金额（元/月）", "Subsidy (a month)"},
     {"subsidy_hours", FT_INT, F_COMPUTED | F_READONLY | F_LIST | F_NOIMPORT, "服务时长（小时/月）", "Service hours (a month)"},
+    {"home_lat_e6", FT_INT, 0, "住址纬度（百万分之一度）", "Home latitude (micro-degrees)", .min = -90000000, .max = 90000000},
+    {"home_lng_e6", FT_INT, 0, "住址经度（百万分之一度）", "Home longitude (micro-degrees)", .min = -180000000, .max = 180000000},
     {"note", FT_TEXT, 0, "备注", "Note", .max_len = 500},
 };
 
@@ -173,6 +175,12 @@ static int elder_validate(struct write_ctx *w) {
     check_categories(w, age);
     check_contact(w, 1);
     check_contact(w, 2);
+    /* the home is a point: both coordinates or neither (orders and the QR code's check-ins use it) */
+    json_t *hlat = json_object_get(w->in, "home_lat_e6") ? json_object_get(w->after, "home_lat_e6") : w->before ? json_object_get(w->before, "home_lat_e6") : NULL;
+    json_t *hlng = json_object_get(w->in, "home_lng_e6") ? json_object_get(w->after, "home_lng_e6") : w->before ? json_object_get(w->before, "home_lng_e6") : NULL;
+    if (json_is_integer(hlat) != json_is_integer(hlng))
+        write_error(w, json_is_integer(hlat) ? "home_lng_e6" : "home_lat_e6", "location_incomplete", "住址位置须同时填写经度和纬度",
+                    "A home location needs both latitude and longitude");
 
     /* never assessed: the first assessment is due on enrolment */
     if (!(w->before && str_of(w->before, "last_assessed_on")) && (w->creating || json_object_get(w->in, "enrolled_on")))

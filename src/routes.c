@@ -5,6 +5,7 @@
 #include "elder.h"
 #include "household.h"
 #include "institution.h"
+#include "qr.h"
 #include "resource.h"
 #include "service_order.h"
 #include "stats.h"
@@ -32,6 +33,13 @@ const struct route routes[] = {
     {"GET", "/api/v1/stats/eldercare", api_stats_eldercare, 0, "elders.read", "养老服务统计", "Eldercare figures"},
     {"POST", "/api/v1/service_orders/{id}/transitions", service_order_transition, 0, "service_orders.read", "工单状态变更", "Move a service order to its next state"},
     {"GET", "/api/v1/service_orders/{id}/suggestions", service_order_suggestions, 0, "service_orders.dispatch", "派单建议", "Caregivers to dispatch to, ranked"},
+    {"GET", "/api/v1/elders/{id}/qr.svg", elder_home_qr, 0, "elders.write", "老人家签到码", "QR code for the elder's home (SVG, printable)"},
+    {"POST", "/api/v1/service_orders/{id}/check_in", service_order_check_in, 0, "service_orders.serve", "扫码签到", "Check a visit in (QR code at the home)"},
+    {"POST", "/api/v1/service_orders/{id}/check_out", service_order_check_out, 0, "service_orders.serve", "扫码签退", "Check a visit out"},
+    {"POST", "/api/v1/sos", sos_create, 0, "service_orders.intake", "助急呼救", "Raise an emergency (SOS)"},
+    {"GET", "/api/v1/sos", sos_list, 0, "service_orders.read", "助急列表", "Emergencies, most urgent first"},
+    {"GET", "/api/v1/sos/{id}", sos_get, 0, "service_orders.read", "助急处置页", "One emergency: order, elder, contacts, history"},
+    {"POST", "/api/v1/sos/{id}/close", sos_close, 0, "service_orders.intake", "助急结案", "Close an emergency with its outcome"},
     {"POST", "/api/v1/{res}/import", crud_import, RT_UPLOAD, "data.import", "导入", "Import CSV or XLSX"},
     {"GET", "/api/v1/{res}.csv", crud_export_csv, 0, "data.export", "导出 CSV", "Export CSV"},
     {"GET", "/api/v1/{res}.xlsx", crud_export_xlsx, 0, "data.export", "导出 Excel", "Export XLSX"},

@@ -30,6 +30,24 @@ static const struct field order_fields[] = {
     {"follow_up_result", FT_TEXT, F_READONLY | F_NOIMPORT, "回访结果", "Follow-up call", .max_len = 500},
     {"org_id", FT_ORG, F_READONLY | F_FILTER | F_SORT | F_NOIMPORT, "所属社区/网格", "Community / grid"},
     {"note", FT_TEXT, 0, "备注", "Note", .max_len = 500},
+    /* the visit, checked in and out by scanning the elder's home QR code (service_order_visit.c) */
+    {"check_in_at", FT_DATETIME, F_READONLY | F_FILTER | F_SORT | F_NOIMPORT, "签到时间", "Checked in at"},
+    {"check_in_lat_e6", FT_INT, F_READONLY | F_NOIMPORT, "签到纬度（百万分之一度）", "Check-in latitude (micro-degrees)"},
+    {"check_in_lng_e6", FT_INT, F_READONLY | F_NOIMPORT, "签到经度（百万分之一度）", "Check-in longitude (micro-degrees)"},
+    {"check_in_distance_m", FT_INT, F_READONLY | F_NOIMPORT, "签到距老人家（米）", "Check-in distance from the home (m)"},
+    {"check_out_at", FT_DATETIME, F_READONLY | F_FILTER | F_SORT | F_NOIMPORT, "签退时间", "Checked out at"},
+    {"check_out_lat_e6", FT_INT, F_READONLY | F_NOIMPORT, "签退纬度（百万分之一度）", "Check-out latitude (micro-degrees)"},
+    {"check_out_lng_e6", FT_INT, F_READONLY | F_NOIMPORT, "签退经度（百万分之一度）", "Check-out longitude (micro-degrees)"},
+    {"check_out_distance_m", FT_INT, F_READONLY | F_NOIMPORT, "签退距老人家（米）", "Check-out distance from the home (m)"},
+    {"actual_minutes", FT_INT, F_READONLY | F_FILTER | F_NOIMPORT, "实际服务时长（分钟）", "Actual duration (minutes)"},
+    {"visit_flags", FT_TAGS, F_READONLY | F_NOIMPORT, "签到异常", "Visit flags", .dict = "visit_flag"},
+    {"flagged", FT_BOOL, F_READONLY | F_FILTER | F_LIST | F_NOIMPORT, "签到存疑", "Flagged visit"},
+    /* an emergency (助急, sos.c): its clock and, once closed, its outcome */
+    {"sos_channel", FT_DICT, F_READONLY | F_FILTER | F_NOIMPORT, "呼救渠道", "SOS channel", .dict = "sos_channel"},
+    {"sos_accept_due", FT_DATETIME, F_READONLY | F_NOIMPORT, "应接单时限", "Take by"},
+    {"sos_on_site_due", FT_DATETIME, F_READONLY | F_NOIMPORT, "应到场时限", "On site by"},
+    {"sos_outcome", FT_DICT, F_READONLY | F_FILTER | F_NOIMPORT, "处置结果", "Outcome", .dict = "sos_outcome"},
+    {"sos_closed_at", FT_DATETIME, F_READONLY | F_NOIMPORT, "结案时间", "Closed at"},
 };
 
 /* While nobody has taken the order, what was asked may be corrected. */
@@ -41,7 +59,8 @@ static int order_open(const char *status) {
 /* The elder must be one the writer reaches and still served; the order takes their name and unit. */
 static int adopt_elder(struct write_ctx *w, int64_t eid) {
     req *r = w->r;
-    db_stmt *s = db_prepare(r->dbc, "SELECT name, status, org_id, org_path, district_code FROM elders WHERE id = ? AND deleted_at IS NULL");
+    db_stmt *s = db_prepare(r->dbc, "SELECT name, status, org_id, org_path, district_code, home_lat_e6, home_lng_e6 FROM elders "
+                                    "WHERE id = ? AND deleted_at IS NULL");
     if (!s) return -1;
     db_bind_int(s, 1, eid);
     int rc = db_step(s);
@@ -51,6 +70,8 @@ static int adopt_elder(struct write_ctx *w, int64_t eid) {
     int64_t org = db_col_int(s, 2);
     const char *path = arena_strdup(&r->a, db_col_text(s, 3));
     const char *district = db_col_text(s, 4) ? arena_strdup(&r->a, db_col_text(s, 4)) : NULL;
+    int has_home = db_col_type(s, 5) != DBT_NULL && db_col_type(s, 6) != DBT_NULL;
+    int64_t home_lat = db_col_int(s, 5), home_lng = db_col_int(s, 6);
     db_done(s);
     if (!scope_allows(r->who, resource_write_perm(w->res, &r->a), path, org, 0)) {
         write_error(w, "elder_id", "unknown_reference", "引用的服务对象（老人）不存在", "No such elder");
@@ -62,6 +83,11 @@ static int adopt_elder(struct write_ctx *w, int64_t eid) {
     }
     write_ctx_set_text(w, "elder_name", name);
     write_ctx_set_unit(w, org, path, district);
+    /* the place of service is the elder's home unless the order names another */
+    if (has_home && !json_is_integer(json_object_get(w->after, "lat_e6")) && !json_is_integer(json_object_get(w->after, "lng_e6"))) {
+        write_ctx_set_int(w, "lat_e6", home_lat);
+        write_ctx_set_int(w, "lng_e6", home_lng);
+    }
     return 0;
 }
 

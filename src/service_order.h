@@ -14,9 +14,23 @@ int order_event_add(req *r, int64_t order_id, const char *from, const char *to, 
 /* The states the caller may move a stored order (record_load's JSON) to, as a JSON array. */
 json_t *order_next_states(req *r, json_t *order);
 
+/* Moves a stored order (record_load's JSON, read at version `ver`) as `in` asks ({"to": ..., "reason":
+ * ..., ...}) by the flow table: its permissions, needs, the history entry and the audit entry. 0
+ * when moved (the caller answers), or after answering the refusal (r->status >= 400); <0 on a
+ * storage error. The check-in and check-out of a visit move their order through it. */
+int order_move(req *r, json_t *order, int64_t ver, json_t *in);
+
 /* POST /api/v1/service_orders/{id}/transitions and GET /api/v1/service_orders/{id}/suggestions */
 int service_order_transition(req *r);
 int service_order_suggestions(req *r);
+/* POST /api/v1/service_orders/{id}/check_in and /check_out (service_order_visit.c) */
+int service_order_check_in(req *r);
+int service_order_check_out(req *r);
+/* POST /api/v1/sos, GET /api/v1/sos, GET /api/v1/sos/{id}, POST /api/v1/sos/{id}/close (sos.c) */
+int sos_create(req *r);
+int sos_list(req *r);
+int sos_get(req *r);
+int sos_close(req *r);
 
 /* Great-circle distance in metres between two points given in micro-degrees (haversine). */
 double geo_distance_m(int64_t lat1_e6, int64_t lng1_e6, int64_t lat2_e6, int64_t lng2_e6);

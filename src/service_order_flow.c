@@ -132,32 +132,9 @@ static const char *need_text(req *r, json_t *in, const char *field, const char *
     return s;
 }
 
-int service_order_transition(req *r) {
-    if (!holds_any_flow_perm(r)) return resp_error(r, 403, "forbidden", "没有权限变更工单状态", "Not permitted to move orders");
-    int64_t id = req_param_id(r, 0);
-    json_t *order = record_load(r, &res_service_orders, id, 0);
-    if (!order) return resp_error(r, 404, "not_found", "记录不存在", "No such record");
+int order_move(req *r, json_t *order, int64_t ver, json_t *in) {
+    int64_t id = json_integer_value(json_object_get(order, "id"));
     int rc = 0;
-    json_t *in = req_json(r);
-    if (!in) goto out;
-    if (!json_is_object(in)) { rc = resp_error(r, 422, "validation_failed", "请求体应为对象", "The body must be an object"); goto out; }
-    static const char *const known[] = {"to", "reason", "caregiver_id", "provider_id", "rating", "follow_up_result"};
-    const char *k;
-    json_t *v;
-    json_object_foreach(in, k, v) {
-        int ok = 0;
-        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) if (!strcmp(k, known[i])) ok = 1;
-        if (!ok) { rc = bad_field(r, k, "unknown_field", "不认识的字段", "Unknown field"); goto out; }
-    }
-    /* the version first: a caller who read an older order learns that before anything else, so
-     * of two concurrent moves the later one is 412 whatever it asked for */
-    int64_t ver = if_match_version(r);
-    if (ver == 0) { rc = resp_error(r, 428, "precondition_required", "变更工单须带 If-Match 请求头（工单版本号）", "Send If-Match with the order's version"); goto out; }
-    if (ver < 0) { rc = resp_error(r, 400, "bad_if_match", "If-Match 格式不正确", "Malformed If-Match header"); goto out; }
-    if (ver != json_integer_value(json_object_get(order, "version"))) {
-        rc = resp_error(r, 412, "stale_version", "工单已被他人变更，请刷新后重试", "The order was changed by someone else; reload and try again");
-        goto out;
-    }
     const char *to = json_string_value(json_object_get(in, "to"));
     if (!to || dict_check(r->dbc, "order_status", to) != 1) {
         rc = bad_field(r, "to", "invalid_state", "目标状态不正确", "Not a state of an order");
@@ -283,7 +260,37 @@ int service_order_transition(req *r) {
     if (rating) json_object_set_new(detail, "rating", json_integer(rating));
     rc = audit_log(r, "transition", "service_orders", id, path, dict_label(r->dbc, "order_status", to, 0, &r->a), detail);
     json_decref(detail);
-    if (rc) goto out;
+out:
+    return rc;
+}
+
+int service_order_transition(req *r) {
+    if (!holds_any_flow_perm(r)) return resp_error(r, 403, "forbidden", "没有权限变更工单状态", "Not permitted to move orders");
+    int64_t id = req_param_id(r, 0);
+    json_t *order = record_load(r, &res_service_orders, id, 0);
+    if (!order) return resp_error(r, 404, "not_found", "记录不存在", "No such record");
+    int rc = 0;
+    json_t *in = req_json(r);
+    if (!in) goto out;
+    if (!json_is_object(in)) { rc = resp_error(r, 422, "validation_failed", "请求体应为对象", "The body must be an object"); goto out; }
+    static const char *const known[] = {"to", "reason", "caregiver_id", "provider_id", "rating", "follow_up_result"};
+    const char *k;
+    json_t *v;
+    json_object_foreach(in, k, v) {
+        int ok = 0;
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) if (!strcmp(k, known[i])) ok = 1;
+        if (!ok) { rc = bad_field(r, k, "unknown_field", "不认识的字段", "Unknown field"); goto out; }
+    }
+    /* the version first: a caller who read an older order learns that before anything else, so
+     * of two concurrent moves the later one is 412 whatever it asked for */
+    int64_t ver = if_match_version(r);
+    if (ver == 0) { rc = resp_error(r, 428, "precondition_required", "变更工单须带 If-Match 请求头（工单版本号）", "Send If-Match with the order's version"); goto out; }
+    if (ver < 0) { rc = resp_error(r, 400, "bad_if_match", "If-Match 格式不正确", "Malformed If-Match header"); goto out; }
+    if (ver != json_integer_value(json_object_get(order, "version"))) {
+        rc = resp_error(r, 412, "stale_version", "工单已被他人变更，请刷新后重试", "The order was changed by someone else; reload and try again");
+        goto out;
+    }
+    if ((rc = order_move(r, order, ver, in)) || r->status >= 400) goto out;
     /* the answer is the order as it is now; a caregiver who rejected it no longer sees it */
     json_t *now_rec = record_load(r, &res_service_orders, id, 0);
     if (now_rec) {
@@ -291,7 +298,8 @@ int service_order_transition(req *r) {
         resp_header(r, "ETag", arena_printf(&r->a, "\"%lld\"", (long long)json_integer_value(json_object_get(now_rec, "version"))));
         rc = resp_data(r, 200, record_public(now_rec));
     } else {
-        rc = resp_data(r, 200, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)id, "status", to, "version", (json_int_t)(ver + 1)));
+        rc = resp_data(r, 200, json_pack("{s:I,s:O,s:I}", "id", (json_int_t)id, "status", json_object_get(in, "to"), "version",
+                                         (json_int_t)(ver + 1)));
     }
 out:
     json_decref(order);

@@ -213,6 +213,33 @@ async function pendingOrder() {
   return o.body.data.id;
 }
 
+/* An elder in G with a home location (for its QR code and emergencies). */
+async function homeElder() {
+  const person = await w.admin.post('/api/v1/persons', { name: '矩阵住址', id_number: freshId({ from: '1940-01-01' }), org_id: w.U.G });
+  const e = await w.admin.post('/api/v1/elders', { person_id: person.body.data.id, home_lat_e6: 34780000, home_lng_e6: 113690000 });
+  assert.equal(e.status, 201, JSON.stringify(e.body));
+  return e.body.data;
+}
+
+/* An order in G taken by the demo caregiver's record. */
+async function takenOrder() {
+  const id = await pendingOrder();
+  if (!w.CG1) w.CG1 = (await w.admin.get('/api/v1/users?q=caregiver&per_page=50')).body.data.find((u) => u.username === 'caregiver').caregiver_id;
+  for (const body of [{ to: 'accepted' }, { to: 'dispatched', caregiver_id: w.CG1 }, { to: 'taken' }]) {
+    const cur = await w.admin.get(`/api/v1/service_orders/${id}`);
+    const r = await w.admin.post(`/api/v1/service_orders/${id}/transitions`, body, { headers: { 'If-Match': `"${cur.body.data.version}"` } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  return id;
+}
+
+/* An open emergency of an elder in G. */
+async function sosIn() {
+  const r = await w.admin.post('/api/v1/sos', { elder_id: (await homeElder()).id, channel: 'family' });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.data.order.id;
+}
+
 /* ---------- the expectation table: one entry per route, keyed by method and pattern ---------- */
 
 const EXPECT = {
@@ -328,6 +355,42 @@ const EXPECT = {
     return client(who).get(`/api/v1/service_orders/${id}/suggestions`);
   }, who === 'anonymous' ? 401 : !can(who, 'service_orders.dispatch') ? 403 : which === 'in' ? 200 : 404,
   (r) => { if (r.status === 200) assert.ok(r.body.data.length > 0 && r.body.data.every((x) => x.provider_id === w.P1)); }))),
+
+  // the QR code of a home in G: those who may change the elder print it; a caregiver, who reads
+  // the elder through an order, must not (they could check in from anywhere)
+  'GET /api/v1/elders/{id}/qr.svg': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+    const id = which === 'in' ? (await homeElder()).id : ABSENT;
+    return client(who).get(`/api/v1/elders/${id}/qr.svg`, { raw: true });
+  }, who === 'anonymous' ? 401 : !can(who, 'elders.write') ? 403 : which === 'in' ? 200 : 404))),
+
+  // check-in and check-out of an order taken by the demo caregiver: the caregiver gets past every
+  // gate to the body (422: no location); anyone else who serves is not the order's caregiver (403)
+  ...Object.fromEntries(['check_in', 'check_out'].map((act) => [`POST /api/v1/service_orders/{id}/${act}`, () => WHO.flatMap((who) =>
+    ['in', 'absent'].map((which) => kase(who, which, async () => {
+      const id = which === 'in' ? await takenOrder() : ABSENT;
+      return client(who).post(`/api/v1/service_orders/${id}/${act}`, {});
+    }, who === 'anonymous' ? 401 : !can(who, 'service_orders.serve') ? 403 : which === 'absent' ? 404
+      : who === 'caregiver' ? 422 : 403)))])),
+
+  // an emergency for an elder in G: every intake role reaching G raises it; one outside (absent) is unknown
+  'POST /api/v1/sos': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+    const elder = which === 'in' ? (await homeElder()).id : ABSENT;
+    return client(who).post('/api/v1/sos', { elder_id: elder, channel: 'hotline', note: '矩阵' });
+  }, who === 'anonymous' ? 401 : !can(who, 'service_orders.intake') ? 403 : which === 'in' ? 201 : 422))),
+
+  'GET /api/v1/sos': () => WHO.map((who) => kase(who, 'in', () => client(who).get('/api/v1/sos?open=1'),
+    who === 'anonymous' ? 401 : !can(who, 'service_orders.read') ? 403 : 200)),
+
+  // an emergency has no provider yet: a provider's people do not see it
+  'GET /api/v1/sos/{id}': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+    const id = which === 'in' ? await sosIn() : ABSENT;
+    return client(who).get(`/api/v1/sos/${id}`);
+  }, who === 'anonymous' ? 401 : !can(who, 'service_orders.read') ? 403 : which === 'in' && !UNITLESS.includes(who) ? 200 : 404))),
+
+  'POST /api/v1/sos/{id}/close': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+    const id = which === 'in' ? await sosIn() : ABSENT;
+    return client(who).post(`/api/v1/sos/${id}/close`, { outcome: 'false_alarm', note: '矩阵：误报' });
+  }, who === 'anonymous' ? 401 : !can(who, 'service_orders.intake') ? 403 : which === 'in' ? 200 : 404))),
 
   // ---- the generic record routes, for every kind ----
 
