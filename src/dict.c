@@ -154,6 +154,15 @@ static const struct seed seeds[] = {
     {"allowance_change", "new", "新增", "New"}, {"allowance_change", "continued", "继续发放", "Continued"},
     {"allowance_change", "resumed", "恢复发放", "Resumed"}, {"allowance_change", "suspended", "暂停发放", "Suspended"},
     {"allowance_change", "still_suspended", "继续暂停", "Still suspended"},
+    /* recurring care plans and settlement (care_plan.c, settlement.c); vouchers (服务券) are a
+     * kind of subsidy rule giving fen a month that any service may draw on after the subsidy */
+    {"subsidy_kind", "voucher", "服务券（分/月）", "Vouchers (fen a month)"},
+    {"care_recurrence", "daily", "每天", "Daily"}, {"care_recurrence", "weekly", "每周固定日", "Weekly on given days"},
+    {"care_recurrence", "interval", "每隔N天", "Every N days"},
+    {"care_plan_status", "active", "执行中", "Active"}, {"care_plan_status", "paused", "暂停", "Paused"},
+    {"care_plan_status", "ended", "已终止", "Ended"},
+    {"settlement_status", "draft", "待审核", "Draft"}, {"settlement_status", "approved", "已审核（冻结）", "Approved (frozen)"},
+    {"settlement_line_kind", "order", "工单", "Order"}, {"settlement_line_kind", "correction", "更正", "Correction"},
     {"verification_method", "home_visit", "入户核查", "Home visit"}, {"verification_method", "video", "视频核查", "Video call"},
     {"verification_method", "institution", "医院/养老机构核查", "At a hospital or care institution"},
     {"verification_result", "alive", "健在", "Alive"}, {"verification_result", "deceased", "已故", "Deceased"},

@@ -34,5 +34,8 @@ int assessment_form(req *r);
  * fen and service hours (subsidy.c). 0 or <0 on a storage error. */
 int subsidy_entitlement(req *r, const char *org_path, json_t *categories, const char *today, int64_t *amount,
                         int64_t *hours);
+/* The same with the vouchers (服务券, fen a month) the rules of kind "voucher" give (settlement.c). */
+int subsidy_entitlement_all(req *r, const char *org_path, json_t *categories, const char *today, int64_t *amount,
+                            int64_t *hours, int64_t *vouchers);
 
 #endif

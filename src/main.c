@@ -17,6 +17,7 @@
 #include "resource.h"
 #include "session.h"
 #include "api.h"
+#include "care_plan.h"
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ static const char *usage_main =
     "  backup    在线备份 / online backup:  backup FILE\n"
     "  migrate-data  迁移到 PostgreSQL / move a district:  --from sqlite:PATH --to postgresql://...\n"
     "  plan      上门服务排班求解 / visit routing solver (VRPTW)\n"
+    "  care-plans  按护理计划生成当日工单 / a day's orders from care plans:  generate --date YYYY-MM-DD\n"
     "\n"
     "Common options: --db URL (sqlite:PATH, default sqlite:shequ.db or $SHEQU_DB; or\n"
     "postgresql://USER@HOST:PORT/DBNAME, libpq's URI form), --config FILE.\n"
@@ -408,6 +410,59 @@ static int cmd_export(int argc, char **argv) {
     return rc;
 }
 
+/* ---------- care-plans ---------- */
+
+static int cmd_care_plans(int argc, char **argv) {
+    static const char *help =
+        "Usage: shequ care-plans generate --date YYYY-MM-DD [--db URL]\n"
+        "Makes that day's service orders from the active care plans (护理计划), as\n"
+        "POST /api/v1/care_plans/generate does: once per plan and day (a second run makes none),\n"
+        "skipping paused or ended plans, dates outside a plan and elders no longer served. For a\n"
+        "daily cron job: shequ care-plans generate --date $(TZ=Asia/Shanghai date +%F)\n";
+    if (argc < 2 || strcmp(argv[1], "generate")) {
+        int h = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+        fputs(help, h ? stdout : stderr);
+        return h ? 0 : 2;
+    }
+    argc--;
+    argv++;
+    struct common cm = {0};
+    struct config ov;
+    int have_db = 0, c;
+    const char *date = NULL;
+    static const struct option longs[] = {{"db", required_argument, 0, 'd'}, {"config", required_argument, 0, 'c'},
+        {"date", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        if (common_opt(&cm, c, optarg, &ov, &have_db)) continue;
+        if (c == 't') date = optarg;
+        else if (c == 'h') { fputs(help, stdout); return 0; }
+        else { fputs(help, stderr); return 2; }
+    }
+    if (!date || optind != argc) { fputs(help, stderr); return 2; }
+    if (load_config(&cm)) return 1;
+    if (have_db) snprintf(cm.cfg.db, sizeof cm.cfg.db, "%s", ov.db);
+    db *d;
+    if (open_db(&cm.cfg, 1, &d, 1)) return 1;
+    if (migrate_db(d)) { db_close(d); return 1; }
+    db_conn *conn = db_acquire(d);
+    principal p;
+    cli_principal(&p);
+    req r;
+    req_init_cli(&r, conn, &p, "POST");
+    json_t *body = json_pack("{s:s}", "date", date);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    r.body = text;
+    r.body_len = strlen(text);
+    http_run_handler(&r, care_plan_generate);
+    int rc = print_response(&r);
+    req_free_cli(&r);
+    free(text);
+    db_release(conn);
+    db_close(d);
+    return rc;
+}
+
 /* ---------- user ---------- */
 
 static int cmd_user(int argc, char **argv) {
@@ -575,6 +630,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "backup")) return cmd_backup(argc, argv);
     if (!strcmp(cmd, "migrate-data")) return migrate_data_main(argc, argv);
     if (!strcmp(cmd, "plan")) return dispatch_plan_main(argc, argv);
+    if (!strcmp(cmd, "care-plans")) return cmd_care_plans(argc, argv);
     fprintf(stderr, "shequ: unknown command '%s'\n\n%s", cmd, usage_main);
     return 2;
 }

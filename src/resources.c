@@ -7,6 +7,7 @@ extern const struct resource res_elders, res_assessments, res_subsidy_rules, res
 extern const struct resource res_providers, res_caregivers, res_service_orders, res_service_order_events;
 extern const struct resource res_institutions, res_placements, res_attendance, res_allowance_rates, res_allowance_cycles,
     res_allowance_lines, res_centenarian_verifications, res_inspections;
+extern const struct resource res_care_plans, res_settlements, res_settlement_lines;
 
 const struct resource *const resources[] = {
     &res_org_units, &res_buildings, &res_persons, &res_households, &res_household_members,
@@ -15,5 +16,6 @@ const struct resource *const resources[] = {
     &res_providers, &res_caregivers, &res_service_orders, &res_service_order_events,
     &res_institutions, &res_placements, &res_attendance, &res_allowance_rates, &res_allowance_cycles, &res_allowance_lines,
     &res_centenarian_verifications, &res_inspections,
+    &res_care_plans, &res_settlements, &res_settlement_lines,
 };
 const int resources_count = sizeof resources / sizeof resources[0];

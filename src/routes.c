@@ -2,6 +2,7 @@
  * authorization-matrix test reads this table through /api/v1/meta/routes. */
 #include "router.h"
 #include "api.h"
+#include "care_plan.h"
 #include "elder.h"
 #include "household.h"
 #include "institution.h"
@@ -33,6 +34,11 @@ const struct route routes[] = {
     {"GET", "/api/v1/stats/eldercare", api_stats_eldercare, 0, "elders.read", "养老服务统计", "Eldercare figures"},
     {"POST", "/api/v1/service_orders/{id}/transitions", service_order_transition, 0, "service_orders.read", "工单状态变更", "Move a service order to its next state"},
     {"GET", "/api/v1/service_orders/{id}/suggestions", service_order_suggestions, 0, "service_orders.dispatch", "派单建议", "Caregivers to dispatch to, ranked"},
+    {"POST", "/api/v1/care_plans/generate", care_plan_generate, 0, "service_orders.intake", "按护理计划生成当日工单", "Make a day's orders from the care plans"},
+    {"POST", "/api/v1/settlements", settlement_create, 0, "service_orders.settle", "生成机构月度结算", "Compute a provider's monthly settlement"},
+    {"POST", "/api/v1/settlements/{id}/compute", settlement_compute, 0, "service_orders.settle", "重新计算结算草稿", "Recompute a draft settlement"},
+    {"POST", "/api/v1/settlements/{id}/approve", settlement_approve, 0, "service_orders.settle", "审核结算（冻结）", "Approve (freeze) a settlement"},
+    {"POST", "/api/v1/settlements/{id}/corrections", settlement_correct, 0, "service_orders.settle", "结算更正", "Add a correction to a settlement"},
     {"GET", "/api/v1/elders/{id}/qr.svg", elder_home_qr, 0, "elders.write", "老人家签到码", "QR code for the elder's home (SVG, printable)"},
     {"POST", "/api/v1/service_orders/{id}/check_in", service_order_check_in, 0, "service_orders.serve", "扫码签到", "Check a visit in (QR code at the home)"},
     {"POST", "/api/v1/service_orders/{id}/check_out", service_order_check_out, 0, "service_orders.serve", "扫码签退", "Check a visit out"},

@@ -25,6 +25,10 @@ static const struct party_scope {
      "EXISTS (SELECT 1 FROM service_orders so WHERE so.elder_id = %s.id AND so.provider_id = ? AND so.deleted_at IS NULL)",
      "EXISTS (SELECT 1 FROM service_orders so WHERE so.elder_id = %s.id AND so.caregiver_id = ? AND so.deleted_at IS NULL)",
      "service_orders", NULL, NULL},
+    /* care plans and settlements (care_plan.c, settlement.c): a provider's own; a caregiver their plans */
+    {"care_plans", "%s.provider_id = ?", "%s.caregiver_id = ?", NULL, "provider_id", "caregiver_id"},
+    {"settlements", "%s.provider_id = ?", NULL, NULL, "provider_id", NULL},
+    {"settlement_lines", "%s.provider_id = ?", NULL, NULL, "provider_id", NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 static const struct party_scope *party_scope_of(const char *table) {

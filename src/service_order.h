@@ -20,6 +20,10 @@ json_t *order_next_states(req *r, json_t *order);
  * storage error. The check-in and check-out of a visit move their order through it. */
 int order_move(req *r, json_t *order, int64_t ver, json_t *in);
 
+/* The state an order a care plan made goes to next from `from`, as the flow's table marks for planned
+ * orders (accepted; then dispatched, when the plan names a caregiver), or NULL: it stays. */
+const char *order_planned_next(const char *from, int with_caregiver);
+
 /* POST /api/v1/service_orders/{id}/transitions and GET /api/v1/service_orders/{id}/suggestions */
 int service_order_transition(req *r);
 int service_order_suggestions(req *r);

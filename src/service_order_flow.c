@@ -32,6 +32,7 @@ enum {
     NEED_FOLLOW_UP = 1 << 2,    /* "rating" 1-5 and "follow_up_result": the call back */
     MAY_PROVIDER = 1 << 3,      /* "provider_id" may name the provider on acceptance */
     CLEARS_CAREGIVER = 1 << 4,  /* the caregiver leaves the order (rejected, back to dispatch) */
+    PLANNED = 1 << 5,           /* an order a care plan makes takes this move at once (care_plan.c) */
 };
 
 static const struct transition {
@@ -39,9 +40,9 @@ static const struct transition {
     const char *perms;          /* space-separated: any one, with a scope covering the order */
     unsigned needs;
 } flow[] = {
-    {"pending", "accepted", INTAKE, MAY_PROVIDER},
+    {"pending", "accepted", INTAKE, MAY_PROVIDER | PLANNED},
     {"pending", "cancelled", INTAKE, NEED_REASON},
-    {"accepted", "dispatched", DISPATCH, NEED_CAREGIVER},
+    {"accepted", "dispatched", DISPATCH, NEED_CAREGIVER | PLANNED},
     {"accepted", "cancelled", INTAKE, NEED_REASON},
     {"rejected", "dispatched", DISPATCH, NEED_CAREGIVER},
     {"rejected", "cancelled", INTAKE, NEED_REASON},
@@ -75,6 +76,13 @@ static int holds_any_flow_perm(req *r) {
     static const char *const all[] = {INTAKE, DISPATCH, SERVE, FOLLOW_UP, SETTLE};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) if (principal_can(r->who, all[i])) return 1;
     return 0;
+}
+
+const char *order_planned_next(const char *from, int with_caregiver) {
+    for (size_t i = 0; from && i < NFLOW; i++)
+        if ((flow[i].needs & PLANNED) && !strcmp(flow[i].from, from) && (with_caregiver || !(flow[i].needs & NEED_CAREGIVER)))
+            return flow[i].to;
+    return NULL;
 }
 
 json_t *order_next_states(req *r, json_t *order) {

@@ -42,7 +42,13 @@ const struct resource res_subsidy_rules = {
 
 int subsidy_entitlement(req *r, const char *org_path, json_t *categories, const char *today, int64_t *amount,
                         int64_t *hours) {
-    *amount = *hours = 0;
+    int64_t v;
+    return subsidy_entitlement_all(r, org_path, categories, today, amount, hours, &v);
+}
+
+int subsidy_entitlement_all(req *r, const char *org_path, json_t *categories, const char *today, int64_t *amount,
+                            int64_t *hours, int64_t *vouchers) {
+    *amount = *hours = *vouchers = 0;
     size_t ncat = json_array_size(categories);
     if (!org_path || !ncat) return 0;
     /* the rules of the elder's unit and of every unit above it: the prefixes of its path, each bound */
@@ -68,10 +74,10 @@ int subsidy_entitlement(req *r, const char *org_path, json_t *categories, const 
     sqlb_sql(&q, ")");
     db_stmt *s = sqlb_prepare(&q, r->dbc);
     if (!s) return -1;
-    int64_t best[2] = {0, 0}, added[2] = {0, 0};
+    int64_t best[3] = {0, 0, 0}, added[3] = {0, 0, 0};
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        int h = !strcmp(db_col_text(s, 0), "hours");
+        int h = !strcmp(db_col_text(s, 0), "hours") ? 1 : !strcmp(db_col_text(s, 0), "voucher") ? 2 : 0;
         int64_t v = db_col_int(s, 1);
         if (!strcmp(db_col_text(s, 2), "add")) added[h] += v;
         else if (v > best[h]) best[h] = v;
@@ -80,5 +86,6 @@ int subsidy_entitlement(req *r, const char *org_path, json_t *categories, const 
     if (rc != DB_DONE) return -1;
     *amount = best[0] + added[0];
     *hours = best[1] + added[1];
+    *vouchers = best[2] + added[2];
     return 0;
 }

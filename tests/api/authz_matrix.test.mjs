@@ -74,6 +74,10 @@ const KINDS = {
   allowance_lines: { perm: 'elders', scoped: true, create: false, update: false, del: false, imp: false },
   centenarian_verifications: { perm: 'elders', scoped: true, create: true, update: false, del: false, imp: false },
   inspections: { perm: 'elders', scoped: true, create: true, update: true, del: false, imp: false },
+  // care plans and settlements: scope (a provider's own) tested in care_plans.test.mjs and settlement.test.mjs
+  care_plans: { perm: 'service_orders', scoped: true, create: true, update: true, del: true, imp: false },
+  settlements: { perm: 'service_orders', scoped: true, create: false, update: true, del: true, imp: false },
+  settlement_lines: { perm: 'service_orders', scoped: true, create: false, update: false, del: false, imp: false },
 };
 /* The kinds the generic routes are driven through below; each needs its in- and out-of-scope
  * records in authz_world.mjs. The eldercare kinds are described above (so a new kind still fails
@@ -131,7 +135,10 @@ const unitCode = async (id) => {
 
 /* A day-care centre in the grid worker's community, and a street cycle of a month of its own, made
  * by the district administrator (run by the street administrator when `run`). */
-let centre = null, cycleMonth = 0;
+let centre = null, cycleMonth = 0, settlementMonth = 0;
+/* Months of 2010 onwards, one a settlement, so no two cases meet on one provider's month. */
+const nextSettlementMonth = () => { const k = settlementMonth++; return `${2010 + Math.floor(k / 12)}-${String((k % 12) + 1).padStart(2, '0')}`; };
+const draftSettlement = async () => (await w.admin.post('/api/v1/settlements', { provider_id: w.P1, month: nextSettlementMonth() })).body.data.id;
 const dayCareCentre = async () => {
   if (!centre) centre = (await w.admin.post('/api/v1/institutions', { name: uniq('矩阵日间照料'), kind: 'day_care', org_id: w.U.C, beds: 10 })).body.data.id;
   return centre;
@@ -355,6 +362,22 @@ const EXPECT = {
     return client(who).get(`/api/v1/service_orders/${id}/suggestions`);
   }, who === 'anonymous' ? 401 : !can(who, 'service_orders.dispatch') ? 403 : which === 'in' ? 200 : 404,
   (r) => { if (r.status === 200) assert.ok(r.body.data.length > 0 && r.body.data.every((x) => x.provider_id === w.P1)); }))),
+
+  // care plans and settlements: generating a day is the intake's; settling is the district's
+  // (service_orders.settle). A settlement of the demo provider_admin's provider for a month of its
+  // own each case: computing again is 200, its computer may not approve it (409), a draft takes no
+  // correction (409); a settlement no one has is 404.
+  'POST /api/v1/care_plans/generate': () => WHO.flatMap((who) => ['in', 'out'].map((which) => kase(who, which,
+    () => client(who).post('/api/v1/care_plans/generate', { date: '2031-01-01' }),
+    who === 'anonymous' ? 401 : !can(who, 'service_orders.intake') ? 403 : 200))),
+  'POST /api/v1/settlements': () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which,
+    () => client(who).post('/api/v1/settlements', { provider_id: which === 'in' ? w.P1 : ABSENT, month: nextSettlementMonth() }),
+    who === 'anonymous' ? 401 : !can(who, 'service_orders.settle') ? 403 : which === 'in' ? 201 : 422))),
+  ...Object.fromEntries([['compute', 200], ['approve', 409], ['corrections', 409]].map(([step, status]) => [`POST /api/v1/settlements/{id}/${step}`,
+    () => WHO.flatMap((who) => ['in', 'absent'].map((which) => kase(who, which, async () => {
+      const id = which === 'in' ? await draftSettlement() : ABSENT;
+      return client(who).post(`/api/v1/settlements/${id}/${step}`, step === 'corrections' ? { line_id: 1, subsidy_delta: 1, reason: 'x' } : undefined);
+    }, who === 'anonymous' ? 401 : !can(who, 'service_orders.settle') ? 403 : which === 'in' ? status : 404)))])),
 
   // the QR code of a home in G: those who may change the elder print it; a caregiver, who reads
   // the elder through an order, must not (they could check in from anywhere)

@@ -11,6 +11,7 @@ const RESOURCES = ['org_units', 'buildings', 'persons', 'households', 'household
 RESOURCES.push('providers', 'caregivers', 'service_orders', 'service_order_events');
 RESOURCES.push('institutions', 'placements', 'attendance', 'allowance_rates', 'allowance_cycles', 'allowance_lines',
   'centenarian_verifications', 'inspections');
+RESOURCES.push('care_plans', 'settlements', 'settlement_lines');
 
 before(async () => {
   srv = await startServer();
